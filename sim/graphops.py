@@ -1,0 +1,69 @@
+"""Sparse neighbourhood operations on CSR graphs, costing O(touched edges).
+
+Complete (mean-field) graphs are never stored; each operation has an exact or
+distribution-equal shortcut for them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.network import Graph
+
+
+def neighbours_of(g: Graph, idx: np.ndarray) -> np.ndarray:
+    """All neighbours of the nodes ``idx``, concatenated (with repeats). Not for complete graphs."""
+    if idx.size == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = g.indptr[idx]
+    lens = g.indptr[idx + 1] - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    # positions = starts repeated per row + 0..len-1 within each row
+    offsets = np.repeat(starts - np.cumsum(lens) + lens, lens)
+    return g.indices[offsets + np.arange(total)].astype(np.int64)
+
+
+def random_neighbour(g: Graph, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One uniformly chosen neighbour per entry of ``idx`` (-1 for isolated nodes)."""
+    if g.complete:
+        other = rng.integers(0, g.n - 1, idx.size)
+        return other + (other >= idx)  # skip self
+    starts = g.indptr[idx]
+    deg = g.indptr[idx + 1] - starts
+    pick = (rng.random(idx.size) * deg).astype(np.int64)
+    out = np.full(idx.size, -1, dtype=np.int64)
+    has = deg > 0
+    out[has] = g.indices[starts[has] + pick[has]]
+    return out
+
+
+def add_adopters(g: Graph, counts: np.ndarray, new: np.ndarray) -> None:
+    """Add 1 to ``counts`` at every neighbour of each newly adopting node (in place)."""
+    if g.complete or new.size == 0:
+        return
+    np.add.at(counts, neighbours_of(g, new), 1)
+
+
+def adopter_share(
+    g: Graph, counts: np.ndarray, adopted: np.ndarray, total: int, idx: np.ndarray
+) -> np.ndarray:
+    """Share of neighbours of ``idx`` who have adopted, from the running ``counts``."""
+    if g.complete:
+        return (total - adopted[idx]) / max(g.n - 1, 1)
+    deg = g.indptr[idx + 1] - g.indptr[idx]
+    return np.divide(counts[idx], deg, out=np.zeros(idx.size, dtype=np.float32), where=deg > 0)
+
+
+def spread(g: Graph, frontier: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Nodes reached when each frontier node passes something on along each link w.p. p
+    (independent cascade, Kempe, Kleinberg and Tardos 2003). Candidates may repeat."""
+    if frontier.size == 0 or p <= 0:
+        return np.empty(0, dtype=np.int64)
+    if g.complete:
+        # each of the k frontier nodes reaches Binomial(n - 1, p) others, uniformly
+        k = int(rng.binomial(g.n - 1, p, frontier.size).sum())
+        return rng.integers(0, g.n, k)
+    nb = neighbours_of(g, frontier)
+    return nb[rng.random(nb.size) < p]

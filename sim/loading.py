@@ -1,0 +1,191 @@
+"""Reading validated TOML specs: ``base`` inheritance, ``--set`` overrides, clear errors.
+
+Every problem in a file is collected and reported at once as ``file: path: message``,
+with the nearest valid key suggested for unknown keys. Used for scenarios here and by
+experiment and calibration specs, which pass their own schema class.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import tomllib
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario import Scenario
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class SpecError(Exception):
+    """Invalid input; ``problems`` are ready-to-print lines. The CLI exits with code 2."""
+
+    def __init__(self, source: str, problems: Iterable[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(str(path), ["file not found"]) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise SpecError(str(path), [f"cannot read file ({exc.__class__.__name__})"]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(str(path), [f"not valid TOML: {exc}"]) from None
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; arrays and scalars in ``over`` replace the base's."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and "dist" not in value:
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def resolve_bases(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read ``path`` and merge it over the file named by its ``base`` key, recursively."""
+    p = Path(path).resolve()
+    if p in _seen:
+        raise SpecError(str(path), [f"base: circular inheritance through {p.name}"])
+    data = read_toml(path)
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise SpecError(str(path), [f"base: expected a file name, got {base!r}"])
+    parent = resolve_bases(Path(path).parent / base, (*_seen, p))
+    return deep_merge(parent, data)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``"a.b.0.c=1.5"`` -> (["a", "b", "0", "c"], 1.5); the value is read as TOML."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise SpecError("--set", [f"expected KEY=VALUE, got {text!r}"])
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()  # bare words are strings, as a shell user expects
+    return key.strip().split("."), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    for text in overrides:
+        path, value = parse_override(text)
+        node: Any = out
+        for i, part in enumerate(path[:-1]):
+            nxt = path[i + 1]
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise SpecError("--set", [f"{'.'.join(path)}: no list item {part}"])
+                node = node[int(part)]
+            else:
+                node = node.setdefault(part, [] if nxt.isdigit() else {})
+        last = path[-1]
+        if isinstance(node, list):
+            if not last.isdigit() or int(last) >= len(node):
+                raise SpecError("--set", [f"{'.'.join(path)}: no list item {last}"])
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return out
+
+
+def _model_at(schema: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema class that owns the field at ``loc`` (for key suggestions)."""
+    tp: Any = schema
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            if field is None:
+                return None
+            tp = field.annotation
+        elif typing.get_origin(tp) in (tuple, list):
+            tp = typing.get_args(tp)[0]
+        elif typing.get_origin(tp) is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional/Annotated so containers and models are visible."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            containers = [a for a in args if typing.get_origin(a) in (tuple, list, dict)]
+            tp = (models or containers or args)[0] if len(args) > 1 else args[0]
+        else:
+            return tp
+
+
+def _describe(err: Mapping[str, Any], schema: type[BaseModel]) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _DIST_TAGS))
+    path = ".".join(str(p) for p in loc) or "(top level)"
+    kind = err["type"]
+    given = err.get("input")
+    if kind == "extra_forbidden":
+        owner = _model_at(schema, loc[:-1])
+        valid = sorted(owner.model_fields) if owner else []
+        near = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return f"{path}: unknown key{hint} (valid keys: {', '.join(valid)})"
+    if kind == "missing":
+        return f"{path}: required field is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if kind == "value_error" and not loc:
+        return "\n".join(msg.split("; "))
+    shown = repr(given) if not isinstance(given, Mapping) else "a table"
+    return f"{path}: {msg}; given {shown}"
+
+
+_DIST_TAGS = {"fixed", "uniform", "normal", "lognormal", "beta", "float", "int", "str", "bool"}
+
+
+def validate[M: BaseModel](schema: type[M], data: Mapping[str, Any], source: str) -> M:
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        lines: list[str] = []
+        for err in exc.errors():
+            for line in _describe(err, schema).split("\n"):
+                if line not in lines:
+                    lines.append(line)
+        raise SpecError(source, lines) from None
+
+
+def load_spec[M: BaseModel](schema: type[M], path: str | Path, overrides: Iterable[str] = ()) -> M:
+    data = apply_overrides(resolve_bases(path), overrides)
+    return validate(schema, data, str(path))
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Load, inherit, override and validate a scenario file."""
+    return load_spec(Scenario, path, overrides)
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
+    return validate(Scenario, data, source)

@@ -1,0 +1,454 @@
+"""``CampaignModel``: the Mesa model that owns the customer columns and steps a day.
+
+One vectorized ``step()`` advances every customer through the fixed daily order of
+``shared/design.md``: environment, marketing, awareness, consideration, decision,
+invitations, retention, complaints, anchors, record. Transitions read the stage at the
+start of the day, so the result never depends on customer order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import mesa
+import numpy as np
+
+from sim import behaviour as bh
+from sim import graphops
+from sim.agents import CustomerAgent
+from sim.channels import fatigue_factor, reach_weights, sample_targets
+from sim.ledger import Ledger
+from sim.network import build_network
+from sim.population import (
+    AWARE,
+    CHURNED,
+    CONSIDERING,
+    CONVERTED,
+    DROPPED,
+    RETAINED,
+    UNAWARE,
+    build_population,
+)
+from sim.scenario import STAGES, Scenario
+from sim.shocks import Environment, environment, realize_shocks
+
+RETENTION_DAYS = 30
+OPEN = np.zeros(len(STAGES), dtype=bool)
+OPEN[[UNAWARE, AWARE, CONSIDERING, DROPPED]] = True  # stages marketing may still target
+
+
+class CampaignModel(mesa.Model):
+    """A campaign run. ``seed`` is a ``SeedSequence`` (or int); ``agents`` overrides
+    ``population.agents`` (agent objects are views and never change the dynamics)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: np.random.SeedSequence | int | None = None,
+        agents: bool | None = None,
+    ) -> None:
+        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        super().__init__(rng=np.random.default_rng(ss))
+        self.seed_sequence = ss
+        self.sc = sc = scenario
+        self.scale = sc.population.scale
+        self.segment_names = [s.name for s in sc.segments]
+        self.channel_names = list(sc.channels)
+        rng = self.rng
+        self.pop = pop = build_population(sc, rng)
+        self.graph = build_network(
+            sc.network.kind,
+            pop.size,
+            rng,
+            mean_degree=sc.network.mean_degree,
+            rewire=sc.network.rewire,
+            homophily=sc.network.homophily,
+            groups=pop.segment,
+        )
+        self.shocks = realize_shocks(sc, rng)
+        self.ledger = Ledger.from_scenario(sc)
+        self.weights = [
+            reach_weights(ch, self.segment_names, pop.segment, pop.digital) for ch in sc.channels.values()
+        ]
+        self.w_max = [float(w.max()) if w.size else 0.0 for w in self.weights]
+        self.adopted = np.zeros(pop.size, dtype=bool)  # ever converted
+        self.adopter_nb = np.zeros(pop.size, dtype=np.int32)
+        self.n_adopted = 0
+        self.quota_left = None if sc.offer.quota is None else max(1, round(sc.offer.quota / self.scale))
+        self.incentives_on = True
+        self.pending_invites = np.empty(0, dtype=np.int64)
+        self.recent_converters: deque[np.ndarray] = deque(maxlen=max(sc.referral.active_days, 1))
+        self.rumour_reached = np.zeros(pop.size, dtype=bool)
+        self.rumour_frontier = np.empty(0, dtype=np.int64)
+        self.day = 0
+        self.records: list[dict] = []
+        self.channel_records: list[dict] = []
+        self.peak_load = 0.0
+        self.k_sent_by_converted = 0
+        use_agents = sc.population.agents if agents is None else agents
+        if use_agents:
+            CustomerAgent.create_agents(self, pop.size, row=list(range(pop.size)))
+        self.offer_rate = sc.offer.expected_return_pp if not sc.offer.guaranteed else sc.offer.base_rate_pp
+        self._cost_per_amount = sc.offer.bonus_bp / 1e4 * sc.offer.term_days / 365
+        self._rate_chasing = np.array([s.rate_chasing for s in sc.segments], dtype=np.float32)
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        sc, pop, d = self.sc, self.pop, self.day
+        env = environment(sc, self.shocks, d)
+        start = pop.stage.copy()
+        rec = dict.fromkeys(_COUNTERS, 0.0)
+        rec["day"], rec["phase"] = d, env.phase
+        campaign = d < sc.calendar.days and self._offer_open()
+        self._invitations_arrive(start, rec)
+        events = self._marketing(env, start, rec) if campaign else []
+        self._awareness(start, events, rec)
+        if campaign:
+            self._consideration(env, start, events, rec)
+            self._decision(env, start, rec)
+            self._invite(rec)
+        else:
+            # the offer has closed: open journeys end
+            pop.stage[start == CONSIDERING] = DROPPED
+        self._diffusion(env, start, rec, campaign)
+        self._retention(start, rec)
+        self._rumours(env)
+        self._anchors(env)
+        self._record(rec)
+        self.day += 1
+        if self.day >= sc.horizon:
+            self.running = False
+
+    def run(self) -> None:
+        while self.running:
+            self.step()
+
+    # ------------------------------------------------------------------ stages
+    def _offer_open(self) -> bool:
+        return self.quota_left is None or self.quota_left > 0
+
+    def _invitations_arrive(self, start: np.ndarray, rec: dict) -> None:
+        """Yesterday's accepted invitations act today (so order never matters)."""
+        idx = self.pending_invites
+        self.pending_invites = np.empty(0, dtype=np.int64)
+        if idx.size == 0:
+            return
+        ref = self.sc.referral
+        target = CONSIDERING if ref.to_stage == "considering" else AWARE
+        s = start[idx]
+        ok = (s == UNAWARE) | (s == DROPPED) | ((s == AWARE) & (target == CONSIDERING))
+        idx = idx[ok]
+        self.pop.stage[idx] = target
+        self.pop.invited[idx] = True
+        self.pop.trust[idx] = np.minimum(self.pop.trust[idx] + ref.trust_boost, 1.0)
+
+    def _marketing(self, env: Environment, start: np.ndarray, rec: dict) -> list[tuple]:
+        """Each open channel buys contacts with today's paced allowance, within capacity
+        and frequency caps; returns contact events (ids, channel, fatigue)."""
+        pop, rng, scale = self.pop, self.rng, self.scale
+        allowance = self.ledger.channel_allowance(self.day)
+        events = []
+        for c, (name, ch) in enumerate(self.sc.channels.items()):
+            if not env.channel_open[name]:
+                self.channel_records.append(_channel_row(self.day, name, 0, 0.0, scale))
+                continue
+            unit = ch.unit_cost * scale  # one simulated contact stands for `scale` real ones
+            cap = ch.daily_capacity / scale
+            k_float = cap if unit <= 0 else min(cap, allowance[c] / unit)
+            k = int(k_float) + int(rng.random() < k_float - int(k_float))
+            if unit > 0:
+                k = min(k, int(allowance[c] // unit))
+            counts = pop.channel_contacts[c]
+
+            def open_(
+                i: np.ndarray, counts: np.ndarray = counts, limit: int = ch.frequency_cap
+            ) -> np.ndarray:
+                return OPEN[start[i]] & (counts[i] < limit)
+
+            idx = sample_targets(rng, k, self.weights[c], self.w_max[c], open_)
+            fat = fatigue_factor(pop.exposures[idx], ch.fatigue)
+            counts[idx] += 1
+            pop.exposures[idx] += 1
+            cost = idx.size * unit
+            self.ledger.book_channel(c, cost)
+            rec["contacts"] += idx.size * scale
+            rec["marketing_spend"] += cost
+            pressure = ch.complaint_rate * (1.0 + 0.5 * (pop.exposures[idx] - 1))
+            rec["complaints"] += float((rng.random(idx.size) < pressure).sum()) * scale
+            events.append((idx, ch, fat))
+            self.channel_records.append(_channel_row(self.day, name, idx.size, cost, scale))
+        return events
+
+    def _awareness(self, start: np.ndarray, events: list[tuple], rec: dict) -> None:
+        rng, stage = self.rng, self.pop.stage
+        for idx, ch, fat in events:
+            s = start[idx]
+            p = ch.awareness * fat * np.where(s == DROPPED, self.sc.behaviour.reengage, 1.0)
+            hit = idx[((s == UNAWARE) | (s == DROPPED)) & (rng.random(idx.size) < p)]
+            stage[hit] = AWARE
+        wom = self.sc.behaviour.word_of_mouth
+        if wom > 0 and self.n_adopted > 0:
+            cand = np.flatnonzero(start == UNAWARE)
+            share = graphops.adopter_share(self.graph, self.adopter_nb, self.adopted, self.n_adopted, cand)
+            hit = cand[rng.random(cand.size) < wom * share]
+            stage[hit] = AWARE
+
+    def _consideration(self, env: Environment, start: np.ndarray, events: list[tuple], rec: dict) -> None:
+        sc, pop, rng = self.sc, self.pop, self.rng
+        b = sc.behaviour
+        for idx, ch, fat in events:
+            sel = idx[(start[idx] == AWARE) & (rng.random(idx.size) < ch.consideration * fat)]
+            pop.stage[sel] = CONSIDERING
+        cand = np.flatnonzero((start == AWARE) & (pop.stage == AWARE))
+        if cand.size == 0:
+            return
+        u_term = self._urgency(cand)
+        s_term = bh.social_proof(self._share(cand), pop.social_proof[cand])
+        rate = b.consider_rate * pop.trust[cand] * (1.0 + u_term + s_term)
+        p_cons = bh.hazard_probability(rate)
+        u = rng.random(cand.size)
+        pop.stage[cand[u < p_cons]] = CONSIDERING
+        pop.stage[cand[(u >= p_cons) & (u < p_cons + b.drop_rate)]] = DROPPED
+
+    def _decision(self, env: Environment, start: np.ndarray, rec: dict) -> None:
+        sc, pop, rng = self.sc, self.pop, self.rng
+        cand = np.flatnonzero(start == CONSIDERING)
+        if cand.size == 0:
+            return
+        p_conv = self.conversion_probability(cand, env)
+        saw = pop.saw_competitor[cand] if env.competitor_rate is not None else False
+        p_drop = bh.combine_probabilities(sc.behaviour.drop_rate, env.competitor_pull * saw)
+        u = rng.random(cand.size)
+        deciders = cand[u < p_conv]
+        pop.stage[cand[(u >= p_conv) & (u < p_conv + (1 - p_conv) * p_drop)]] = DROPPED
+        if env.app_down and deciders.size:
+            # a digital customer would have used the app: the journey is blocked
+            blocked = rng.random(deciders.size) < pop.digital[deciders]
+            hit = deciders[blocked]
+            abandon = hit[rng.random(hit.size) < env.outage_abandon]
+            pop.stage[abandon] = DROPPED
+            rec["complaints"] += float((rng.random(hit.size) < sc.complaints.outage).sum()) * self.scale
+            deciders = deciders[~blocked]
+        self._convert(deciders, env, rec)
+
+    def conversion_probability(self, idx: np.ndarray, env: Environment) -> np.ndarray:
+        """Daily P(convert) of customers ``idx`` today (see :func:`sim.behaviour.conversion_probability`)."""
+        sc, pop = self.sc, self.pop
+        o, b = sc.offer, sc.behaviour
+        on = self.incentives_on
+        amount = np.maximum(pop.amount[idx], 1.0)
+        term_years = o.term_days / 365
+        extras = ((o.cashback + o.perk_value) / amount * 100 / term_years) if on else 0.0
+        costs = o.fee_pp + b.lockup_cost_pp * o.lockup_days / 365 + o.early_withdrawal_penalty_pp * 0.1
+        p_loss = min(1.0, o.loss_probability + (0.0 if o.guaranteed else env.market_drop))
+        if self._misleading_claim(env):
+            p_loss *= 0.5  # "guaranteed principal" on a risky product hides half the risk
+        x_good, x_bad = bh.offer_outcomes(
+            self.offer_rate,
+            o.bonus_bp / 100 if on else 0.0,
+            extras,
+            costs,
+            o.loss_size_pp,
+            pop.reference[idx],
+        )
+        alpha, lam = pop.curvature[idx], pop.loss_aversion[idx]
+        value = bh.cpt_value(x_good, x_bad, p_loss, alpha, lam)
+        value = bh.framed_value(value, x_good, alpha, lam, b.frame_strength, o.frame == "loss")
+        appetite = pop.risk_appetite[idx] - env.inflation_pp * 0.2 - 2 * env.market_drop
+        gap = np.maximum(o.risk_level - appetite, 0.0)
+        trust = b.trust_weight * (pop.trust[idx] - 0.5)
+        p = bh.conversion_probability(
+            value,
+            pop.value_sensitivity[idx],
+            self._urgency(idx),
+            bh.social_proof(self._share(idx), pop.social_proof[idx]),
+            trust - b.risk_penalty * gap,
+            pop.threshold[idx],
+            b.decision_rate,
+        )
+        ok = pop.eligible[idx]
+        if o.suitability_check:
+            ok = ok & (o.risk_level <= np.round(appetite) + 0.5)
+        return np.where(ok, p, 0.0)
+
+    def _misleading_claim(self, env: Environment) -> bool:
+        bad = set(self.sc.offer.claims) & set(self.sc.complaints.misleading_claims)
+        return bool(bad - env.banned_claims) and not self.sc.offer.guaranteed
+
+    def _urgency(self, idx: np.ndarray) -> np.ndarray:
+        sc = self.sc
+        days_left = sc.calendar.days - 1 - self.day
+        q_left = 1.0
+        if self.quota_left is not None and sc.offer.quota_visible:
+            q_left = self.quota_left / max(round(sc.offer.quota / self.scale), 1)
+        if days_left < 0:
+            return np.zeros(idx.size, dtype=np.float32)
+        b = sc.behaviour
+        return bh.urgency(days_left, q_left, self.pop.fomo[idx], b.urgency_days, b.scarcity_weight)
+
+    def _share(self, idx: np.ndarray) -> np.ndarray:
+        return graphops.adopter_share(self.graph, self.adopter_nb, self.adopted, self.n_adopted, idx)
+
+    def _convert(self, idx: np.ndarray, env: Environment, rec: dict) -> None:
+        """Book conversions in random order until quota or incentive money runs out."""
+        if idx.size == 0:
+            return
+        sc, pop, rng, scale = self.sc, self.pop, self.rng, self.scale
+        o, ref = sc.offer, sc.referral
+        idx = rng.permutation(idx)
+        if self.quota_left is not None:
+            idx = idx[: self.quota_left]
+        if self.incentives_on:
+            rewards = (ref.inviter_reward + ref.invitee_reward) * pop.invited[idx]
+            cost = (pop.amount[idx] * self._cost_per_amount + o.cashback + rewards) * scale
+            n_ok = self.ledger.affordable_prefix(cost)
+            if n_ok < idx.size:
+                self.incentives_on = False  # money ran out: the offer goes on without incentives
+                idx = idx[:n_ok]
+            inc = float((pop.amount[idx] * self._cost_per_amount + o.cashback).sum()) * scale
+            rew = float(rewards[:n_ok].sum()) * scale
+            self.ledger.incentives += inc
+            self.ledger.rewards += rew
+            rec["incentive_cost"] += inc
+            rec["reward_cost"] += rew
+        if idx.size == 0:
+            return
+        if self.quota_left is not None:
+            self.quota_left -= idx.size
+        pop.stage[idx] = CONVERTED
+        pop.converted_day[idx] = self.day
+        unsuitable = o.risk_level > np.round(pop.risk_appetite[idx]) + 0.5
+        pop.unsuitable[idx] = unsuitable
+        self._adopt(idx)
+        self.recent_converters.append(idx)
+        rec["new_conversions"] += idx.size * scale
+        rec["new_balance"] += float(pop.amount[idx].sum()) * scale
+        rec["new_money"] += float((pop.amount[idx] * pop.new_money[idx]).sum()) * scale
+        rec["invited_conversions"] += float(pop.invited[idx].sum()) * scale
+        rec["mis_selling"] += float(unsuitable.sum()) * scale
+        c = sc.complaints
+        p = c.mis_selling * unsuitable + (c.misleading_claim if self._misleading_claim(env) else 0.0)
+        rec["complaints"] += float((rng.random(idx.size) < p).sum()) * scale
+
+    def _adopt(self, idx: np.ndarray) -> None:
+        new = idx[~self.adopted[idx]]
+        self.adopted[new] = True
+        self.n_adopted += new.size
+        graphops.add_adopters(self.graph, self.adopter_nb, new)
+
+    def _invite(self, rec: dict) -> None:
+        """Recent converters send invitations to random neighbours; accepted ones act tomorrow."""
+        ref, pop, rng = self.sc.referral, self.pop, self.rng
+        if ref.invite_rate <= 0 or not self.recent_converters or self.sc.network.kind == "none":
+            return
+        if not self.incentives_on and (ref.inviter_reward + ref.invitee_reward) > 0:
+            return  # the referral programme stops with the incentive money
+        inviters = np.concatenate(list(self.recent_converters))
+        inviters = inviters[pop.stage[inviters] != CHURNED]
+        room = np.maximum(ref.max_invites - pop.invites_sent[inviters], 0)
+        n = np.minimum(rng.poisson(ref.invite_rate, inviters.size), room)
+        pop.invites_sent[inviters] += n.astype(np.int16)
+        senders = np.repeat(inviters, n)
+        to = graphops.random_neighbour(self.graph, senders, rng)
+        to = to[to >= 0]
+        rec["invitations_sent"] += to.size * self.scale
+        accepted = to[rng.random(to.size) < ref.accept_probability]
+        s = pop.stage[accepted]
+        accepted = accepted[(s == UNAWARE) | (s == AWARE) | (s == DROPPED)]
+        rec["invitations_accepted"] += accepted.size * self.scale
+        self.pending_invites = np.unique(accepted)
+
+    def _diffusion(self, env: Environment, start: np.ndarray, rec: dict, campaign: bool) -> None:
+        """Bass (1969) hazard p + q * share of adopted neighbours: to aware, or straight to
+        converted when ``bypass_journey`` is set (the pure Bass model)."""
+        dif, pop, rng = self.sc.diffusion, self.pop, self.rng
+        if dif.innovation <= 0 and dif.imitation <= 0:
+            return
+        if dif.bypass_journey:
+            if not campaign:
+                return
+            cand = np.flatnonzero(~self.adopted & (start != CHURNED))
+        else:
+            cand = np.flatnonzero(start == UNAWARE)
+        h = dif.innovation + dif.imitation * self._share(cand)
+        hit = cand[rng.random(cand.size) < bh.hazard_probability(h)]
+        if dif.bypass_journey:
+            self._convert(hit, env, rec)
+        else:
+            pop.stage[hit] = np.where(pop.stage[hit] == UNAWARE, AWARE, pop.stage[hit])
+
+    def _retention(self, start: np.ndarray, rec: dict) -> None:
+        """Converted customers churn at a daily hazard, or are retained after 30 days."""
+        pop, rng = self.pop, self.rng
+        idx = np.flatnonzero(start == CONVERTED)
+        if idx.size == 0:
+            return
+        bonus = self.sc.offer.bonus_bp / 100
+        p = bh.churn_probability(pop.churn_hazard[idx], bonus, self._rate_chasing[pop.segment[idx]])
+        churn = idx[rng.random(idx.size) < p]
+        pop.stage[churn] = CHURNED
+        rec["churned_balance"] += float((pop.amount[churn] * pop.new_money[churn]).sum()) * self.scale
+        stay = idx[(pop.stage[idx] == CONVERTED) & (self.day - pop.converted_day[idx] >= RETENTION_DAYS - 1)]
+        pop.stage[stay] = RETAINED
+
+    def _rumours(self, env: Environment) -> None:
+        """A rumour starts at its seeds and spreads as an independent cascade; each
+        customer it reaches loses ``trust_drop`` of trust once."""
+        pop, rng = self.pop, self.rng
+        new_parts = []
+        for s in env.rumours:
+            if self.day == s.start:
+                new_parts.append(rng.integers(0, pop.size, min(s.seeds, pop.size)))
+            new_parts.append(graphops.spread(self.graph, self.rumour_frontier, s.spread, rng))
+        if not new_parts:
+            self.rumour_frontier = np.empty(0, dtype=np.int64)
+            return
+        new = np.unique(np.concatenate(new_parts))
+        new = new[~self.rumour_reached[new]]
+        self.rumour_reached[new] = True
+        drop = max(r.trust_drop for r in env.rumours)
+        pop.trust[new] = np.maximum(pop.trust[new] - drop, 0.0)
+        self.rumour_frontier = new
+
+    def _anchors(self, env: Environment) -> None:
+        """References drift toward the customer's own rate moved by the market, or toward a
+        rival's higher rate for those who saw it; adjustment is partial (anchoring)."""
+        pop, rng = self.pop, self.rng
+        for s in self.shocks:
+            if s.kind == "competitor" and s.start == self.day:
+                pop.saw_competitor |= rng.random(pop.size) < s.reach
+        target = pop.current_rate + (env.market_shift_pp + 0.5 * env.inflation_pp)
+        if env.competitor_rate is not None:
+            target = np.where(pop.saw_competitor, np.maximum(target, env.competitor_rate), target)
+        pop.reference[:] = bh.anchored_reference(pop.reference, target, pop.anchor_speed)
+
+    def _record(self, rec: dict) -> None:
+        counts = np.bincount(self.pop.stage, minlength=len(STAGES)) * self.scale
+        for name, v in zip(STAGES, counts, strict=True):
+            rec[name] = float(v)
+        rec["quota_remaining"] = np.nan if self.quota_left is None else float(self.quota_left) * self.scale
+        rec["budget_remaining"] = self.ledger.remaining
+        rec["incentives_on"] = self.incentives_on
+        self.peak_load = max(self.peak_load, rec["new_conversions"])
+        self.records.append(rec)
+
+
+_COUNTERS = (
+    "contacts",
+    "marketing_spend",
+    "new_conversions",
+    "new_balance",
+    "new_money",
+    "churned_balance",
+    "incentive_cost",
+    "reward_cost",
+    "invitations_sent",
+    "invitations_accepted",
+    "invited_conversions",
+    "complaints",
+    "mis_selling",
+)
+
+
+def _channel_row(day: int, name: str, n: int, cost: float, scale: float) -> dict:
+    return {"day": day, "channel": name, "contacts": n * scale, "spend": cost}

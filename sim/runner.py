@@ -1,0 +1,101 @@
+"""Running a scenario: one model, or replications from spawned seeds in parallel.
+
+Replication ``r`` always gets child ``r`` of ``SeedSequence(seed)``, whatever the
+number of workers or backend, so results are identical for 1 or many jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from sim.kpis import channel_frame, daily_frame, summarize
+from sim.model import CampaignModel
+from sim.scenario import Scenario
+
+
+@dataclass
+class RunResult:
+    daily: pd.DataFrame
+    channels: pd.DataFrame
+    summary: dict[str, float]
+
+
+@dataclass
+class Replications:
+    """Tidy frames keyed by ``replication``."""
+
+    daily: pd.DataFrame
+    channels: pd.DataFrame
+    summary: pd.DataFrame
+    seeds: list[dict]
+
+
+def run_model(
+    scenario: Scenario, seed: np.random.SeedSequence | int | None = None, agents: bool | None = False
+) -> RunResult:
+    """Build and run one model to its horizon. Agent objects are off by default: they are
+    views for interactive use and never change the numbers."""
+    model = CampaignModel(scenario, seed=seed, agents=agents)
+    model.run()
+    daily = daily_frame(model)
+    return RunResult(daily, channel_frame(model), summarize(model, daily))
+
+
+def seed_record(ss: np.random.SeedSequence) -> dict:
+    return {"entropy": str(ss.entropy), "spawn_key": list(ss.spawn_key)}
+
+
+def spawn_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
+    return np.random.SeedSequence(seed).spawn(n)
+
+
+def _run_batch(
+    scenario: Scenario, items: list[tuple[int, np.random.SeedSequence]]
+) -> list[tuple[int, RunResult]]:
+    return [(r, run_model(scenario, ss)) for r, ss in items]
+
+
+def run_replications(
+    scenario: Scenario,
+    replications: int,
+    seed: int = 0,
+    jobs: int = 1,
+    on_done: Callable[[int], None] | None = None,
+    backend: str | None = None,
+) -> Replications:
+    """Run ``replications`` independent runs; ``on_done(k)`` is called as k more finish."""
+    seeds = spawn_seeds(seed, replications)
+    batches = _batches(list(enumerate(seeds)), jobs)
+    results: dict[int, RunResult] = {}
+    parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", backend=backend)
+    for batch in parallel(delayed(_run_batch)(scenario, b) for b in batches):
+        for r, res in batch:
+            results[r] = res
+        if on_done is not None:
+            on_done(len(batch))
+    return collect(results, seeds)
+
+
+def _batches(items: list, jobs: int) -> Iterable[list]:
+    """Several runs per task keep dispatch cheap; enough tasks keep workers busy."""
+    size = max(1, len(items) // (4 * max(jobs, 1)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def collect(results: dict[int, RunResult], seeds: list[np.random.SeedSequence]) -> Replications:
+    keys = sorted(results)
+    daily = pd.concat([results[r].daily.assign(replication=r) for r in keys], ignore_index=True)
+    channels = pd.concat([results[r].channels.assign(replication=r) for r in keys], ignore_index=True)
+    summary = pd.DataFrame([{"replication": r, **results[r].summary} for r in keys])
+    first = ["replication"]
+    return Replications(
+        daily=daily[first + [c for c in daily.columns if c != "replication"]],
+        channels=channels[first + [c for c in channels.columns if c != "replication"]],
+        summary=summary,
+        seeds=[{"replication": r, **seed_record(seeds[r])} for r in keys],
+    )

@@ -1,0 +1,289 @@
+"""The scenario schema: every field a planner may write, with types, ranges and rules.
+
+Validated once, at load (see :mod:`sim.loading`); the engine trusts it afterwards.
+Money is in the scenario's ``currency`` and in *real* customer-base units; the model
+scales it to the simulated population with ``population.represents / population.size``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.distributions import Value
+
+STAGES = ("unaware", "aware", "considering", "converted", "retained", "churned", "dropped")
+PRODUCTS = ("term_deposit", "wealth", "fund_etf", "brokerage_account", "credit_card")
+CHANNEL_KINDS = ("online", "offline")
+NETWORK_KINDS = ("small_world", "scale_free", "homophily", "complete", "none")
+SHOCK_KINDS = ("competitor", "macro", "outage", "rumour", "regulatory")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Population(Strict):
+    size: int = Field(20_000, ge=10, le=50_000_000, description="simulated customers")
+    represents: int | None = Field(
+        None, ge=1, description="real customers the simulation stands for (default: size)"
+    )
+    agents: bool = Field(True, description="create Mesa CustomerAgent views")
+
+    @property
+    def scale(self) -> float:
+        return (self.represents or self.size) / self.size
+
+
+class Segment(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    share: float = Field(gt=0, le=1)
+    balance: Value = Field(description="investable balance in currency")
+    current_rate_pp: Value = Field(1.5, description="rate the customer earns today, % a year")
+    risk_appetite: Value = Field(3.0, description="1 (capital protection) .. 5 (aggressive)")
+    digital_affinity: Value = 0.5
+    trust: Value = 0.7
+    loss_aversion: Value = 2.25
+    curvature: Value = 0.88
+    anchor_weight: Value = Field(0.3, description="weight of the advertised 'original' rate")
+    anchor_speed: Value = Field(0.2, description="daily partial adjustment of the reference")
+    fomo: Value = 1.0
+    social_proof: Value = 1.0
+    value_sensitivity: Value = Field(2.0, description="logit weight on prospect value")
+    threshold: Value = Field(1.0, description="utility a customer needs before acting")
+    churn_hazard: float = Field(0.002, ge=0, le=1, description="daily churn after conversion")
+    rate_chasing: float = Field(0.5, ge=0, description="extra churn per pp of bonus")
+    eligible: float = Field(1.0, ge=0, le=1, description="share eligible for the offer")
+    initially_aware: float = Field(0.0, ge=0, le=1)
+    new_money_share: float = Field(0.6, ge=0, le=1, description="share of amount new to bank")
+    amount_share: float = Field(0.5, gt=0, le=1, description="share of balance moved")
+
+
+class Offer(Strict):
+    product: Literal[PRODUCTS]  # type: ignore[valid-type]
+    base_rate_pp: float = Field(0.0, ge=-5, le=50, description="rate without bonus, % a year")
+    list_rate_pp: float | None = Field(
+        None, description="advertised 'original' rate or price anchor, % a year"
+    )
+    bonus_bp: float = Field(0.0, ge=0, le=2000)
+    cashback: float = Field(0.0, ge=0)
+    perk_value: float = Field(0.0, ge=0, description="money value of perks per customer")
+    fee_pp: float = Field(0.0, ge=0, le=20)
+    min_amount: float = Field(0.0, ge=0)
+    max_amount: float | None = Field(None, gt=0)
+    term_days: int = Field(90, ge=1, le=3650)
+    lockup_days: int = Field(0, ge=0, le=3650)
+    early_withdrawal_penalty_pp: float = Field(0.0, ge=0, le=20)
+    risk_level: int = Field(1, ge=1, le=5)
+    guaranteed: bool = True
+    expected_return_pp: float = Field(0.0, ge=-50, le=100)
+    loss_probability: float = Field(0.0, ge=0, le=1)
+    loss_size_pp: float = Field(0.0, ge=0, le=100)
+    quota: int | None = Field(None, ge=1, description="max conversions, real customers")
+    quota_visible: bool = True
+    frame: Literal["gain", "loss"] = "gain"
+    claims: tuple[str, ...] = ()
+    margin_bp: float = Field(100.0, ge=-1000, le=5000, description="bank margin, bp a year")
+    suitability_check: bool = Field(True, description="block sales above risk appetite")
+
+    @model_validator(mode="after")
+    def _rules(self) -> Offer:
+        if self.max_amount is not None and self.max_amount < self.min_amount:
+            raise ValueError("max_amount must be at least min_amount")
+        if self.guaranteed and self.loss_probability > 0:
+            raise ValueError("a guaranteed product cannot have loss_probability > 0")
+        return self
+
+
+class Phase(Strict):
+    name: str
+    start: int = Field(ge=0, description="first day (0-based)")
+    end: int = Field(ge=0, description="last day, inclusive")
+    spend_weight: float = Field(1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Phase:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Calendar(Strict):
+    days: int = Field(30, ge=1, le=730, description="campaign length")
+    observation_days: int = Field(30, ge=0, le=730, description="post-campaign window")
+    phases: tuple[Phase, ...] = ()
+
+    @model_validator(mode="after")
+    def _inside(self) -> Calendar:
+        for i, p in enumerate(self.phases):
+            if p.end >= self.days:
+                raise ValueError(
+                    f"phases[{i}] ({p.name}) ends on day {p.end}, "
+                    f"outside the campaign (days 0..{self.days - 1})"
+                )
+        return self
+
+
+class Channel(Strict):
+    kind: Literal[CHANNEL_KINDS]  # type: ignore[valid-type]
+    budget_share: float = Field(ge=0, le=1)
+    cost_per_contact: float | None = Field(None, ge=0)
+    cpm: float | None = Field(None, ge=0, description="cost per 1000 impressions")
+    daily_capacity: int = Field(ge=0, description="contacts a day, real customers")
+    reach: dict[str, float] = Field(default_factory=dict, description="by segment, 0..1")
+    default_reach: float = Field(0.5, ge=0, le=1)
+    awareness: float = Field(ge=0, le=1, description="P(aware | contacted)")
+    consideration: float = Field(ge=0, le=1, description="P(considering | contacted, aware)")
+    frequency_cap: int = Field(5, ge=1, description="contacts per customer per campaign")
+    fatigue: float = Field(0.3, ge=0, description="effect decay per earlier contact")
+    complaint_rate: float = Field(0.0, ge=0, le=1, description="complaints per contact")
+
+    @model_validator(mode="after")
+    def _price(self) -> Channel:
+        if (self.cost_per_contact is None) == (self.cpm is None):
+            raise ValueError("give exactly one of cost_per_contact or cpm")
+        for seg, r in self.reach.items():
+            if not 0 <= r <= 1:
+                raise ValueError(f"reach.{seg} must be within 0..1, got {r}")
+        return self
+
+    @property
+    def unit_cost(self) -> float:
+        return self.cost_per_contact if self.cost_per_contact is not None else self.cpm / 1000
+
+
+class Budget(Strict):
+    total: float = Field(ge=0)
+    fixed_costs: float = Field(0.0, ge=0)
+    risk_reserve_share: float = Field(0.0, ge=0, lt=1)
+    marketing_share: float = Field(0.5, ge=0, le=1, description="of spendable, for channels")
+    pacing: Literal["even", "front_loaded", "phases"] = "phases"
+
+    @model_validator(mode="after")
+    def _fits(self) -> Budget:
+        if self.fixed_costs > self.total * (1 - self.risk_reserve_share):
+            raise ValueError("fixed_costs exceed the budget left after the risk reserve")
+        return self
+
+
+class Referral(Strict):
+    invite_rate: float = Field(0.0, ge=0, le=50, description="invitations a day per converter")
+    active_days: int = Field(14, ge=0, description="days after converting a customer invites")
+    max_invites: int = Field(10, ge=0)
+    accept_probability: float = Field(0.3, ge=0, le=1)
+    to_stage: Literal["aware", "considering"] = "considering"
+    trust_boost: float = Field(0.1, ge=0, le=1)
+    inviter_reward: float = Field(0.0, ge=0)
+    invitee_reward: float = Field(0.0, ge=0)
+
+
+class Network(Strict):
+    kind: Literal[NETWORK_KINDS] = "small_world"  # type: ignore[valid-type]
+    mean_degree: float = Field(10, ge=0, le=500)
+    rewire: float = Field(0.1, ge=0, le=1)
+    homophily: float = Field(0.8, ge=0, le=1)
+
+
+class Diffusion(Strict):
+    """Bass (1969) direct adoption: hazard p + q * share of converted neighbours."""
+
+    innovation: float = Field(0.0, ge=0, le=1)
+    imitation: float = Field(0.0, ge=0, le=5)
+    bypass_journey: bool = Field(False, description="adopt straight from any stage")
+
+
+class Behaviour(Strict):
+    decision_rate: float = Field(0.3, ge=0, le=1, description="max daily P(decide)")
+    consider_rate: float = Field(0.05, ge=0, le=1, description="base daily aware->considering")
+    drop_rate: float = Field(0.02, ge=0, le=1, description="daily P(lose interest)")
+    reengage: float = Field(0.5, ge=0, le=1, description="contact effect on dropped")
+    urgency_days: float = Field(5.0, gt=0, description="deadline decay scale")
+    scarcity_weight: float = Field(1.0, ge=0)
+    trust_weight: float = Field(1.0, ge=0)
+    lockup_cost_pp: float = Field(0.5, ge=0, description="pp a year per year of lock-up")
+    risk_penalty: float = Field(0.5, ge=0, description="utility per level above appetite")
+    frame_strength: float = Field(0.5, ge=0, le=1, description="share of loss framing felt")
+    word_of_mouth: float = Field(0.0, ge=0, le=1, description="aware from converted friends")
+
+
+class Complaints(Strict):
+    outage: float = Field(0.01, ge=0, le=1, description="P(complain) of journeys hit")
+    mis_selling: float = Field(0.05, ge=0, le=1, description="P(complain) per unsuitable sale")
+    misleading_claim: float = Field(0.02, ge=0, le=1, description="per sale with a bad claim")
+    misleading_claims: tuple[str, ...] = ("guaranteed_principal", "risk_free", "guaranteed_return")
+
+
+class Shock(Strict):
+    kind: Literal[SHOCK_KINDS]  # type: ignore[valid-type]
+    start: Value = Field(description="first day")
+    duration: Value = Field(365, description="days; regulatory shocks last to the end")
+    probability: float = Field(1.0, ge=0, le=1, description="chance the shock happens")
+    rate_pp: Value = Field(0.0, description="competitor rate above ours / macro rate move")
+    reach: float = Field(0.5, ge=0, le=1, description="share of customers who see it")
+    pull: Value = Field(0.0, description="daily P(considering leaves for competitor)")
+    inflation_pp: Value = 0.0
+    market_drop: Value = Field(0.0, description="fall in risky asset prices, 0..1")
+    channel: str | None = None
+    claim: str | None = None
+    abandon: float = Field(0.3, ge=0, le=1, description="outage: P(journey dropped)")
+    trust_drop: Value = Field(0.2, description="rumour: trust lost when reached")
+    spread: float = Field(0.05, ge=0, le=1, description="rumour: daily P(pass on) per link")
+    seeds: int = Field(10, ge=0, description="rumour: customers reached on day one")
+
+    @model_validator(mode="after")
+    def _needs(self) -> Shock:
+        if self.kind == "regulatory" and not (self.channel or self.claim):
+            raise ValueError("a regulatory shock needs a channel or a claim to forbid")
+        if self.kind == "outage" and not self.channel:
+            raise ValueError("an outage needs a channel (or 'app' for all online channels)")
+        return self
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
+    population: Population = Population()
+    segments: tuple[Segment, ...] = Field(min_length=1)
+    offer: Offer
+    calendar: Calendar = Calendar()
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    budget: Budget
+    referral: Referral = Referral()
+    network: Network = Network()
+    diffusion: Diffusion = Diffusion()
+    behaviour: Behaviour = Behaviour()
+    complaints: Complaints = Complaints()
+    shocks: tuple[Shock, ...] = ()
+    market_rate_pp: float = Field(1.5, description="prevailing market rate, % a year")
+
+    @model_validator(mode="after")
+    def _cross(self) -> Scenario:
+        errors = []
+        total = sum(s.share for s in self.segments)
+        if abs(total - 1) > 1e-6:
+            errors.append(f"segments: shares must sum to 1, they sum to {total:.4g}")
+        names = [s.name for s in self.segments]
+        if len(set(names)) != len(names):
+            errors.append("segments: names must be unique")
+        if self.channels:
+            share = sum(c.budget_share for c in self.channels.values())
+            if abs(share - 1) > 1e-6:
+                errors.append(f"channels: budget_share must sum to 1, they sum to {share:.4g}")
+        for cname, ch in self.channels.items():
+            for seg in ch.reach:
+                if seg not in names:
+                    errors.append(f"channels.{cname}.reach: unknown segment {seg!r}")
+        for i, s in enumerate(self.shocks):
+            if s.channel and s.channel != "app" and s.channel not in self.channels:
+                errors.append(f"shocks[{i}].channel: unknown channel {s.channel!r}")
+        if self.network.kind == "homophily" and len(self.segments) < 2:
+            errors.append("network.kind: homophily needs at least two segments")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    @property
+    def horizon(self) -> int:
+        return self.calendar.days + self.calendar.observation_days
