@@ -143,7 +143,11 @@ def _unwrap(tp: Any) -> Any:
 
 
 def _describe(err: Mapping[str, Any], schema: type[BaseModel]) -> str:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _DIST_TAGS))
+    loc = tuple(
+        p
+        for p in err["loc"]
+        if not (isinstance(p, str) and (p in _DIST_TAGS or p.startswith(("tagged-union", "function-"))))
+    )
     path = ".".join(str(p) for p in loc) or "(top level)"
     kind = err["type"]
     given = err.get("input")
@@ -165,12 +169,30 @@ def _describe(err: Mapping[str, Any], schema: type[BaseModel]) -> str:
 _DIST_TAGS = {"fixed", "uniform", "normal", "lognormal", "beta", "float", "int", "str", "bool"}
 
 
+def _is_union_noise(err: Mapping[str, Any], errors: list[Any]) -> bool:
+    """A value given for a number-or-distribution field fails both branches; only the
+    branch that matches the kind of input given (number or table) is worth reporting."""
+    loc = err["loc"]
+    given = err.get("input")
+    if isinstance(given, Mapping):
+        # a table: the complaint of the plain-number branch is noise
+        return err["type"] in ("float_type", "float_parsing") and any(
+            o is not err and len(o["loc"]) >= len(loc) and o["loc"][: len(loc) - 1] == loc[:-1]
+            for o in errors
+        )
+    # not a table: the complaint of the distribution branch is noise
+    return bool(loc) and isinstance(loc[-1], str) and loc[-1].startswith("tagged-union")
+
+
 def validate[M: BaseModel](schema: type[M], data: Mapping[str, Any], source: str) -> M:
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
         lines: list[str] = []
-        for err in exc.errors():
+        errors = exc.errors()
+        for err in errors:
+            if _is_union_noise(err, errors):
+                continue
             for line in _describe(err, schema).split("\n"):
                 if line not in lines:
                     lines.append(line)
@@ -178,8 +200,10 @@ def validate[M: BaseModel](schema: type[M], data: Mapping[str, Any], source: str
 
 
 def load_spec[M: BaseModel](schema: type[M], path: str | Path, overrides: Iterable[str] = ()) -> M:
+    overrides = list(overrides)
     data = apply_overrides(resolve_bases(path), overrides)
-    return validate(schema, data, str(path))
+    source = f"{path} (with --set {' '.join(overrides)})" if overrides else str(path)
+    return validate(schema, data, source)
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
@@ -189,3 +213,10 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
     return validate(Scenario, data, source)
+
+
+def dump_scenario(sc: Scenario) -> str:
+    """The fully resolved scenario as TOML that :func:`load_scenario` accepts again."""
+    import tomli_w
+
+    return tomli_w.dumps(sc.model_dump(mode="json", exclude_none=True))

@@ -1,0 +1,92 @@
+"""The run report's figures, each a function from tidy frames to a saved PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from sim.report.stats import bands
+from sim.scenario import STAGES
+
+KPI_PLOTS = (
+    "conversions",
+    "cost_per_acquisition",
+    "incremental_balance",
+    "net_value",
+    "roi",
+    "retention_30d",
+    "viral_k",
+    "complaints_per_10k",
+    "budget_used_share",
+)
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def funnel(daily: pd.DataFrame, path: Path) -> Path:
+    """Customers per journey stage over time: median line, 5-95% band."""
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for stage in STAGES:
+        if stage == "unaware":
+            continue
+        b = bands(daily, stage)
+        line = ax.plot(b.index, b["p50"], label=stage)[0]
+        ax.fill_between(b.index, b["p05"], b["p95"], color=line.get_color(), alpha=0.2)
+    ax.set(xlabel="day", ylabel="customers", title="Journey stages (median, 5-95% band)")
+    ax.legend(ncols=3, fontsize=8)
+    return _save(fig, path)
+
+
+def kpi_histograms(summary: pd.DataFrame, currency: str, path: Path) -> Path:
+    fig, axes = plt.subplots(3, 3, figsize=(11, 8))
+    for ax, kpi in zip(axes.flat, KPI_PLOTS, strict=True):
+        x = summary[kpi].dropna()
+        ax.hist(x, bins=min(30, max(5, len(x) // 2)), color="#4C72B0")
+        if len(x):
+            ax.axvline(x.median(), color="k", lw=1)
+        unit = f" ({currency})" if kpi in {"cost_per_acquisition", "incremental_balance", "net_value"} else ""
+        ax.set_title(kpi + unit, fontsize=9)
+    fig.suptitle("KPI distributions across replications (line: median)")
+    return _save(fig, path)
+
+
+def spend_vs_conversions(daily: pd.DataFrame, currency: str, path: Path) -> Path:
+    """Cumulative marketing spend against cumulative conversions, one line a replication."""
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    for _, g in daily.groupby("replication"):
+        ax.plot(g["marketing_spend"].cumsum(), g["new_conversions"].cumsum(), color="#4C72B0", alpha=0.3)
+    ax.set(xlabel=f"cumulative marketing spend ({currency})", ylabel="cumulative conversions")
+    ax.set_title("Spend against conversions")
+    return _save(fig, path)
+
+
+def invitations(daily: pd.DataFrame, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for col in ("invitations_sent", "invitations_accepted", "invited_conversions"):
+        b = bands(daily, col)
+        line = ax.plot(b.index, b["p50"], label=col)[0]
+        ax.fill_between(b.index, b["p05"], b["p95"], color=line.get_color(), alpha=0.2)
+    ax.set(xlabel="day", ylabel="per day", title="Invitations (median, 5-95% band)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def all_plots(daily: pd.DataFrame, summary: pd.DataFrame, currency: str, folder: Path) -> dict[str, Path]:
+    return {
+        "Journey funnel over time": funnel(daily, folder / "funnel.png"),
+        "KPI distributions": kpi_histograms(summary, currency, folder / "kpi_histograms.png"),
+        "Spend against conversions": spend_vs_conversions(
+            daily, currency, folder / "spend_vs_conversions.png"
+        ),
+        "Daily invitations": invitations(daily, folder / "invitations.png"),
+    }

@@ -1,0 +1,109 @@
+"""Result folders: fresh directories, atomic writes, provenance.
+
+Nothing already written is overwritten: each command gets a new folder, and each file is
+written to a temporary name and renamed into place, so an interrupted write never leaves
+a half file behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PACKAGES = ("campaign-sim", "mesa", "numpy", "pandas", "scipy", "pyarrow", "SALib", "joblib", "pydantic")
+
+
+def new_run_dir(base: str | Path = "results", name: str = "run") -> Path:
+    """A new, empty folder ``base/<name>-<UTC timestamp>[-k]`` (never an existing one)."""
+    base = Path(base)
+    base.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    for k in range(1000):
+        path = base / (f"{name}-{stamp}" + (f"-{k}" if k else ""))
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not create a fresh folder under {base}")
+
+
+def prepare_out(out: str | Path | None, name: str, base: str | Path = "results") -> Path:
+    """``--out DIR`` must be new or empty (earlier results are never overwritten)."""
+    if out is None:
+        return new_run_dir(base, name)
+    path = Path(out)
+    if path.exists() and any(path.iterdir()):
+        from sim.loading import SpecError
+
+        raise SpecError("--out", [f"{path} already holds files; choose a new or empty folder"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def git_revision() -> str:
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+        return rev + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance() -> dict[str, Any]:
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "git_revision": git_revision(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": versions,
+    }
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write via ``write(tmp)`` then rename over ``path`` in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8"))
+
+
+def write_table(folder: Path, name: str, df: pd.DataFrame, csv: bool = True) -> None:
+    """``name.parquet`` (and ``name.csv``) written atomically."""
+    atomic_write(folder / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))
+    if csv:
+        atomic_write(folder / f"{name}.csv", lambda p: df.to_csv(p, index=False))
