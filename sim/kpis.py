@@ -88,7 +88,7 @@ def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
     total_cost = led.fixed + led.marketing_spent + led.incentives + led.rewards
     net = margin - total_cost
     horizon = sc.horizon
-    mature = (pop.converted_day >= 0) & (pop.converted_day <= horizon - 30)
+    mature = (pop.converted_day >= 0) & (pop.converted_day + 30 <= horizon - 1)
     kept = mature & (pop.stage == STAGES.index("retained"))
     complaints = float(daily["complaints"].sum())
     real_n = pop.size * scale

@@ -77,7 +77,9 @@ class CampaignModel(mesa.Model):
         self.quota_left = None if sc.offer.quota is None else max(1, round(sc.offer.quota / self.scale))
         self.incentives_on = True
         self.pending_invites = np.empty(0, dtype=np.int64)
+        # converters of each of the last `active_days` days (one entry per day, maybe empty)
         self.recent_converters: deque[np.ndarray] = deque(maxlen=max(sc.referral.active_days, 1))
+        self._today: list[np.ndarray] = []
         self.rumour_reached = np.zeros(pop.size, dtype=bool)
         self.rumour_frontier = np.empty(0, dtype=np.int64)
         self.day = 0
@@ -114,6 +116,10 @@ class CampaignModel(mesa.Model):
         self._retention(start, rec)
         self._rumours(env)
         self._anchors(env)
+        self.recent_converters.append(
+            np.concatenate(self._today) if self._today else np.empty(0, dtype=np.int64)
+        )
+        self._today = []
         self._record(rec)
         self.day += 1
         if self.day >= sc.horizon:
@@ -320,7 +326,7 @@ class CampaignModel(mesa.Model):
         unsuitable = o.risk_level > np.round(pop.risk_appetite[idx]) + 0.5
         pop.unsuitable[idx] = unsuitable
         self._adopt(idx)
-        self.recent_converters.append(idx)
+        self._today.append(idx)
         rec["new_conversions"] += idx.size * scale
         rec["new_balance"] += float(pop.amount[idx].sum()) * scale
         rec["new_money"] += float((pop.amount[idx] * pop.new_money[idx]).sum()) * scale
@@ -388,7 +394,7 @@ class CampaignModel(mesa.Model):
         churn = idx[rng.random(idx.size) < p]
         pop.stage[churn] = CHURNED
         rec["churned_balance"] += float((pop.amount[churn] * pop.new_money[churn]).sum()) * self.scale
-        stay = idx[(pop.stage[idx] == CONVERTED) & (self.day - pop.converted_day[idx] >= RETENTION_DAYS - 1)]
+        stay = idx[(pop.stage[idx] == CONVERTED) & (self.day - pop.converted_day[idx] >= RETENTION_DAYS)]
         pop.stage[stay] = RETAINED
 
     def _rumours(self, env: Environment) -> None:
