@@ -68,7 +68,10 @@ def resolve_bases(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, A
         return data
     if not isinstance(base, str):
         raise SpecError(str(path), [f"base: expected a file name, got {base!r}"])
-    parent = resolve_bases(Path(path).parent / base, (*_seen, p))
+    base_path = Path(path).parent / base
+    if not base_path.is_file():
+        raise SpecError(str(path), [f"base: file not found: {base!r} (looked for {base_path})"])
+    parent = resolve_bases(base_path, (*_seen, p))
     return deep_merge(parent, data)
 
 
@@ -162,6 +165,8 @@ def _describe(err: Mapping[str, Any], schema: type[BaseModel]) -> str:
     msg = err["msg"].removeprefix("Value error, ")
     if kind == "value_error" and not loc:
         return "\n".join(msg.split("; "))
+    if kind == "value_error" and isinstance(given, Mapping):
+        return f"{path}: {msg}"  # a rule across a table's fields: the table itself says nothing
     shown = repr(given) if not isinstance(given, Mapping) else "a table"
     return f"{path}: {msg}; given {shown}"
 
@@ -174,6 +179,9 @@ def _is_union_noise(err: Mapping[str, Any], errors: list[Any]) -> bool:
     branch that matches the kind of input given (number or table) is worth reporting."""
     loc = err["loc"]
     given = err.get("input")
+    if err["type"] == "too_short":
+        # a list whose items failed also looks empty; the items' own errors say why
+        return any(o is not err and o["loc"][: len(loc)] == loc for o in errors)
     if isinstance(given, Mapping):
         # a table: the complaint of the plain-number branch is noise
         return err["type"] in ("float_type", "float_parsing") and any(

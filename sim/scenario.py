@@ -277,7 +277,7 @@ class Scenario(Strict):
                     errors.append(f"channels.{cname}.reach: unknown segment {seg!r}")
         for i, s in enumerate(self.shocks):
             if s.channel and s.channel != "app" and s.channel not in self.channels:
-                errors.append(f"shocks[{i}].channel: unknown channel {s.channel!r}")
+                errors.append(f"shocks.{i}.channel: unknown channel {s.channel!r}")
         if self.network.kind == "homophily" and len(self.segments) < 2:
             errors.append("network.kind: homophily needs at least two segments")
         if errors:
