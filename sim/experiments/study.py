@@ -1,0 +1,138 @@
+"""A study from experiment file to results folder: design, resumable runs, tables.
+
+The results folder is fixed per experiment (``results/<name>`` unless ``--out`` says
+otherwise) so that rerunning the same command finds its store and only runs what is
+missing. Tables are rebuilt from the store on every run, so they always equal those of
+an unbroken sweep.
+
+Files: ``design.parquet`` (one row per run: run_id, point, replication, run key, seed,
+factor values), ``runs.parquet`` (run_id, status, error, seconds, every summary KPI),
+``daily.parquet`` (run_id, day, kept daily columns), ``failures.csv``, CSV copies,
+``base_scenario.toml`` and ``manifest.json`` (experiment, resolved base, seeds,
+provenance, counts, throughput).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.experiments.design import DesignTable, expand_design, run_plan
+from sim.experiments.execute import Backend, execute
+from sim.experiments.spec import Experiment
+from sim.experiments.store import RunStore
+from sim.kpis import SUMMARY_KPIS
+from sim.loading import SpecError, dump_scenario, scenario_from_dict
+from sim.results import atomic_write, provenance, write_json, write_table
+
+STORE = "store.sqlite"
+
+
+@dataclass
+class Sweep:
+    exp: Experiment
+    design: DesignTable
+    plan: pd.DataFrame  # = design.parquet
+    runs: pd.DataFrame  # = runs.parquet, plan columns joined on run_id
+    daily: pd.DataFrame
+    out: Path
+    executed: int  # runs computed by this invocation (the rest came from the store)
+    seconds: float
+    manifest: dict[str, Any]
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.runs.loc[self.runs["status"] != "ok", ["run_id", "point", "replication", "error"]]
+
+    @property
+    def runs_per_second(self) -> float:
+        return self.executed / self.seconds if self.seconds > 0 else float("nan")
+
+
+def results_folder(out: str | Path | None, exp: Experiment) -> Path:
+    """``--out`` or ``results/<experiment name>``; a folder with other files is refused."""
+    path = Path(out) if out is not None else Path("results") / exp.spec.name
+    if path.exists() and any(path.iterdir()) and not (path / STORE).exists():
+        raise SpecError(
+            "--out", [f"{path} holds files but no {STORE}; choose a new folder or an earlier sweep's"]
+        )
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_sweep(
+    exp: Experiment,
+    out: str | Path | None = None,
+    jobs: int = 1,
+    backend: Backend = "loky",
+    scheduler: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+    retry_failed: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    command: dict[str, Any] | None = None,
+) -> Sweep:
+    folder = results_folder(out, exp)
+    design = expand_design(exp)
+    plan = run_plan(exp, design)
+    write_table(folder, "design", plan)
+    base = scenario_from_dict(exp.base, exp.scenario_file)
+    atomic_write(folder / "base_scenario.toml", lambda p: p.write_text(dump_scenario(base), encoding="utf-8"))
+    start = time.perf_counter()
+    with RunStore(folder / STORE) as store:
+        executed = execute(
+            exp.spec,
+            exp.base,
+            plan,
+            design.values,
+            store,
+            jobs=jobs,
+            backend=backend,
+            scheduler=scheduler,
+            on_done=on_done,
+            retry_failed=retry_failed,
+            on_start=on_start,
+        )
+        seconds = time.perf_counter() - start
+        stored, daily = store.frames(plan["key"], SUMMARY_KPIS)
+    keys = plan[["run_id", "point", "replication", "key"]]
+    runs = keys.merge(stored, on="key", how="inner", validate="many_to_one").drop(columns="key")
+    runs = runs.sort_values("run_id", ignore_index=True)
+    daily = keys[["run_id", "key"]].merge(daily, on="key", validate="many_to_many").drop(columns="key")
+    daily = daily.sort_values(["run_id", "day"], ignore_index=True)
+    write_table(folder, "runs", runs)
+    write_table(folder, "daily", daily, csv=False)
+    sweep = Sweep(exp, design, plan, runs, daily, folder, executed, seconds, {})
+    atomic_write(folder / "failures.csv", lambda p: sweep.failures.to_csv(p, index=False))
+    sweep.manifest = manifest(sweep, jobs, backend, scheduler, command or {})
+    write_json(folder / "manifest.json", sweep.manifest)
+    return sweep
+
+
+def manifest(
+    sweep: Sweep, jobs: int, backend: str, scheduler: str | None, command: dict[str, Any]
+) -> dict[str, Any]:
+    exp, plan = sweep.exp, sweep.plan
+    seeds = plan.drop_duplicates("replication")[["replication", "seed_entropy", "seed_spawn_key"]]
+    return {
+        **command,
+        "experiment_file": exp.source,
+        "scenario_file": exp.scenario_file,
+        "experiment": exp.spec.model_dump(mode="json"),
+        "base_scenario": exp.base,
+        "seeds": seeds.to_dict(orient="records"),
+        "design": {"kind": exp.spec.design.kind, "points": len(sweep.design.values), "runs": len(plan)},
+        "runs": {
+            "ok": int((sweep.runs["status"] == "ok").sum()),
+            "failed": len(sweep.failures),
+            "executed_now": sweep.executed,
+            "wall_seconds": round(sweep.seconds, 3),
+            "runs_per_second": round(sweep.runs_per_second, 3) if sweep.executed else None,
+        },
+        "execution": {"backend": backend, "jobs": jobs, "scheduler": scheduler},
+        **provenance(),
+    }
