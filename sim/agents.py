@@ -7,6 +7,7 @@ model's arrays, so ``model.agents.select/agg/get/set/groupby`` and Mesa's
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 import mesa
@@ -35,6 +36,40 @@ class CustomerAgent(mesa.Agent):
     def __init__(self, model: CampaignModel, row: int) -> None:
         super().__init__(model)
         self.row = row
+
+    @classmethod
+    def create_rows(cls, model: CampaignModel, n: int) -> None:
+        """Agents for rows 0..n-1, registered with ``model`` in bulk.
+
+        The same result as ``create_agents(model, n, row=range(n))`` (consecutive
+        ``unique_id``s, all in ``model.agents`` and ``agents_by_type``) without Mesa's
+        per-agent signal and debug-log call, about 5x faster: a million agents in ~1.5 s.
+        Falls back to ``create_agents`` where Mesa's registry is not the one this targets.
+        """
+        registry = getattr(model, "_agents_by_type", None)
+        everyone = getattr(getattr(model, "_all_agents", None), "_agents", None)
+        if cls._datasets or not isinstance(registry, dict) or not isinstance(everyone, dict):
+            cls.create_agents(model, n, row=list(range(n)))
+            return
+        first, new = model.agent_id_counter, object.__new__
+        enabled = gc.isenabled()
+        gc.disable()  # a million new objects would trigger many useless collections
+        try:
+            agents = []
+            append = agents.append
+            for i in range(n):
+                a = new(cls)
+                a.__dict__.update(model=model, unique_id=first + i, pos=None, row=i)
+                append(a)
+            model.agent_id_counter = first + n
+            everyone.update(dict.fromkeys(agents))
+            if cls in registry:
+                registry[cls]._agents.update(dict.fromkeys(agents))
+            else:
+                registry[cls] = type(model._all_agents)(agents, random=model.random)
+        finally:
+            if enabled:
+                gc.enable()
 
     balance = _column("balance", "investable balance, currency")
     amount = _column("amount", "amount the offer would attract")

@@ -55,16 +55,22 @@ def sample_targets(
     weights: np.ndarray,
     w_max: float,
     open_mask_fn,
+    w_mean: float | None = None,
+    scratch: np.ndarray | None = None,
 ) -> np.ndarray:
     """Up to ``k`` distinct customers drawn with probability proportional to ``weights``
     among those for whom ``open_mask_fn(idx)`` holds (rejection sampling on uniform ids,
     falling back to exact weighted sampling without replacement when acceptance is low).
+
+    ``w_mean`` (``weights.mean()``) and ``scratch`` (int32, ``weights.size``, all
+    ``SCRATCH_EMPTY``, left so on return) only make repeated calls cheaper: O(draws)
+    instead of an O(n) mean and a sort per call. The result is the same either way.
     """
     n = weights.size
     if k <= 0 or w_max <= 0 or n == 0:
         return np.empty(0, dtype=np.int64)
     chosen = np.empty(0, dtype=np.int64)
-    accept = max(float(weights.mean()) / w_max, 1e-3)
+    accept = max((float(weights.mean()) if w_mean is None else w_mean) / w_max, 1e-3)
     for _ in range(4):
         need = k - chosen.size
         m = int(need / accept * 1.3) + 16
@@ -72,12 +78,9 @@ def sample_targets(
             break
         idx = rng.integers(0, n, m)
         u = rng.random(m, dtype=np.float32)
-        ok = (u * w_max < weights[idx]) & open_mask_fn(idx)
-        idx = idx[ok]
-        both = np.concatenate([chosen, idx])
-        _, first = np.unique(both, return_index=True)
-        both = both[np.sort(first)]
-        chosen = both[:k]
+        idx = idx[u * w_max < weights[idx]]
+        idx = idx[open_mask_fn(idx)]  # only the accepted draws: fewer gathers, same set
+        chosen = _append_distinct(chosen, idx, scratch)[:k]
         if chosen.size >= k:
             return chosen
         accept *= 0.5  # most draws were closed or duplicates: ask for more next round
@@ -90,3 +93,23 @@ def sample_targets(
     keys = np.log(rng.random(cand.size)) / weights[cand]
     top = cand[np.argpartition(-keys, need - 1)[:need]]
     return np.concatenate([chosen, np.sort(top)])
+
+
+SCRATCH_EMPTY = np.iinfo(np.int32).max
+
+
+def _append_distinct(chosen: np.ndarray, new: np.ndarray, scratch: np.ndarray | None) -> np.ndarray:
+    """``chosen`` (distinct) followed by the first occurrence of each id of ``new`` not yet in
+    it, in draw order. With ``scratch`` the first occurrences come from a running minimum of
+    positions (O(len(new)), the scratch restored after); without it, from a sort."""
+    if scratch is None:
+        both = np.concatenate([chosen, new])
+        _, first = np.unique(both, return_index=True)
+        return both[np.sort(first)]
+    pos = np.arange(new.size, dtype=np.int32)
+    scratch[chosen] = -1  # already chosen: never a first occurrence
+    np.minimum.at(scratch, new, pos)
+    keep = scratch[new] == pos
+    scratch[new] = SCRATCH_EMPTY
+    scratch[chosen] = SCRATCH_EMPTY
+    return np.concatenate([chosen, new[keep]])

@@ -63,13 +63,21 @@ SUMMARY_KPIS = (
 
 
 def daily_frame(model: CampaignModel) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(model.records)
-    return df.loc[:, list(DAILY_COLUMNS)]
+    # column lists, not from_records + loc: a third of the time, which counts in sweeps
+    recs = model.records
+    return pd.DataFrame({c: [r[c] for r in recs] for c in DAILY_COLUMNS})
 
 
 def channel_frame(model: CampaignModel) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(model.channel_records, columns=["day", "channel", "contacts", "spend"])
-    return df.astype({"day": "int64", "channel": "string", "contacts": "float64", "spend": "float64"})
+    recs = model.channel_records
+    return pd.DataFrame(
+        {
+            "day": np.array([r["day"] for r in recs], dtype=np.int64),
+            "channel": pd.array([r["channel"] for r in recs], dtype="string"),
+            "contacts": np.array([r["contacts"] for r in recs], dtype=np.float64),
+            "spend": np.array([r["spend"] for r in recs], dtype=np.float64),
+        }
+    )
 
 
 def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:

@@ -16,7 +16,7 @@ import numpy as np
 from sim import behaviour as bh
 from sim import graphops
 from sim.agents import CustomerAgent
-from sim.channels import fatigue_factor, reach_weights, sample_targets
+from sim.channels import SCRATCH_EMPTY, fatigue_factor, reach_weights, sample_targets
 from sim.ledger import Ledger
 from sim.network import build_network
 from sim.population import (
@@ -71,6 +71,8 @@ class CampaignModel(mesa.Model):
             reach_weights(ch, self.segment_names, pop.segment, pop.digital) for ch in sc.channels.values()
         ]
         self.w_max = [float(w.max()) if w.size else 0.0 for w in self.weights]
+        self.w_mean = [float(w.mean()) if w.size else 0.0 for w in self.weights]
+        self._scratch = np.full(pop.size, SCRATCH_EMPTY, dtype=np.int32)  # for sample_targets
         self.adopted = np.zeros(pop.size, dtype=bool)  # ever converted
         self.adopter_nb = np.zeros(pop.size, dtype=np.int32)
         self.n_adopted = 0
@@ -89,7 +91,7 @@ class CampaignModel(mesa.Model):
         self.k_sent_by_converted = 0
         use_agents = sc.population.agents if agents is None else agents
         if use_agents:
-            CustomerAgent.create_agents(self, pop.size, row=list(range(pop.size)))
+            CustomerAgent.create_rows(self, pop.size)
         self.offer_rate = sc.offer.expected_return_pp if not sc.offer.guaranteed else sc.offer.base_rate_pp
         self._cost_per_amount = sc.offer.bonus_bp / 1e4 * sc.offer.term_days / 365
         self._rate_chasing = np.array([s.rate_chasing for s in sc.segments], dtype=np.float32)
@@ -171,7 +173,7 @@ class CampaignModel(mesa.Model):
             ) -> np.ndarray:
                 return OPEN[start[i]] & (counts[i] < limit)
 
-            idx = sample_targets(rng, k, self.weights[c], self.w_max[c], open_)
+            idx = sample_targets(rng, k, self.weights[c], self.w_max[c], open_, self.w_mean[c], self._scratch)
             fat = fatigue_factor(pop.exposures[idx], ch.fatigue)
             counts[idx] += 1
             pop.exposures[idx] += 1
@@ -191,13 +193,17 @@ class CampaignModel(mesa.Model):
             s = start[idx]
             p = ch.awareness * fat * np.where(s == DROPPED, self.sc.behaviour.reengage, 1.0)
             hit = idx[((s == UNAWARE) | (s == DROPPED)) & (rng.random(idx.size) < p)]
-            stage[hit] = AWARE
+            stage[hit[stage[hit] != CONSIDERING]] = AWARE  # an invitation today went further
         wom = self.sc.behaviour.word_of_mouth
         if wom > 0 and self.n_adopted > 0:
             cand = np.flatnonzero(start == UNAWARE)
+            u = rng.random(cand.size)
+            # only customers with an adopted neighbour can hear of it (share > 0)
+            near = slice(None) if self.graph.complete else np.flatnonzero(self.adopter_nb[cand] > 0)
+            cand, u = cand[near], u[near]
             share = graphops.adopter_share(self.graph, self.adopter_nb, self.adopted, self.n_adopted, cand)
-            hit = cand[rng.random(cand.size) < wom * share]
-            stage[hit] = AWARE
+            hit = cand[u < wom * share]
+            stage[hit[stage[hit] != CONSIDERING]] = AWARE
 
     def _consideration(self, env: Environment, start: np.ndarray, events: list[tuple], rec: dict) -> None:
         sc, pop, rng = self.sc, self.pop, self.rng
@@ -309,7 +315,13 @@ class CampaignModel(mesa.Model):
             cost = (pop.amount[idx] * self._cost_per_amount + o.cashback + rewards) * scale
             n_ok = self.ledger.affordable_prefix(cost)
             if n_ok < idx.size:
-                self.incentives_on = False  # money ran out: the offer goes on without incentives
+                # Those the pool cannot pay stay considering. Once it cannot pay a typical
+                # customer the money has run out: the offer goes on without incentives.
+                # (Switching off on the first unaffordable customer would end bonuses early
+                # at small sizes, where one simulated customer stands for hundreds.)
+                left = self.ledger.incentive_left - float(cost[:n_ok].sum())
+                if left < float(np.median(cost)):
+                    self.incentives_on = False
                 idx = idx[:n_ok]
             inc = float((pop.amount[idx] * self._cost_per_amount + o.cashback).sum()) * scale
             rew = float(rewards[:n_ok].sum()) * scale
@@ -345,7 +357,9 @@ class CampaignModel(mesa.Model):
     def _invite(self, rec: dict) -> None:
         """Recent converters send invitations to random neighbours; accepted ones act tomorrow."""
         ref, pop, rng = self.sc.referral, self.pop, self.rng
-        if ref.invite_rate <= 0 or not self.recent_converters or self.sc.network.kind == "none":
+        if ref.invite_rate <= 0 or ref.active_days == 0 or not self.recent_converters:
+            return
+        if self.sc.network.kind == "none":
             return
         if not self.incentives_on and (ref.inviter_reward + ref.invitee_reward) > 0:
             return  # the referral programme stops with the incentive money
@@ -429,9 +443,13 @@ class CampaignModel(mesa.Model):
         pop.reference[:] = bh.anchored_reference(pop.reference, target, pop.anchor_speed)
 
     def _record(self, rec: dict) -> None:
-        counts = np.bincount(self.pop.stage, minlength=len(STAGES)) * self.scale
+        stage = self.pop.stage
+        if stage.size < 100_000:  # few customers: one call beats seven
+            counts = np.bincount(stage, minlength=len(STAGES)).tolist()
+        else:  # many: seven byte compares beat bincount's int64 cast of the whole column
+            counts = [np.count_nonzero(stage == code) for code in range(len(STAGES))]
         for name, v in zip(STAGES, counts, strict=True):
-            rec[name] = float(v)
+            rec[name] = float(v * self.scale)
         rec["quota_remaining"] = np.nan if self.quota_left is None else float(self.quota_left) * self.scale
         rec["budget_remaining"] = self.ledger.remaining
         rec["incentives_on"] = self.incentives_on

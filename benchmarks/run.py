@@ -1,0 +1,223 @@
+"""Benchmark suite: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``).
+
+Writes ``benchmarks/results.md`` and ``benchmarks/results.csv``:
+- wall time and peak memory of one run of ``scenarios/deposit_sprint.toml`` (all its
+  mechanisms on: channels, quota, budget, referrals, competitor and macro shocks, homophily
+  graph) at each size, 90 days, with and without Mesa agent objects, each in a fresh
+  process; wall time covers model construction (population and graph) to the summary KPIs;
+- time per customer-day at each size;
+- runs per second at 10k customers x 60 days with 1 and 2 workers (``run_replications``,
+  workers started and warmed before timing);
+- the speed of the per-agent reference (:mod:`sim.reference`) per customer-day, measured
+  at a smaller size in the same invocation and compared per customer-day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "deposit_sprint.toml"
+OUT = Path(__file__).resolve().parent
+COMMAND = "make bench  # = .venv/bin/python benchmarks/run.py"
+
+
+def overrides(customers: int, days: int) -> list[str]:
+    """``days`` simulated days: the campaign plus the scenario's 30 observation days."""
+    return [f"population.size={customers}", f"calendar.days={days - 30}"]
+
+
+def child(spec: dict) -> dict:
+    """One measured run in this (fresh) process; imports are not timed."""
+    sys.path.insert(0, str(ROOT))
+    from sim.loading import load_scenario
+    from sim.reference import run_reference
+    from sim.runner import run_model
+
+    sc = load_scenario(SCENARIO, overrides(spec["customers"], spec["days"]))
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t, cpu = time.perf_counter(), time.process_time()
+    if spec["kind"] == "reference":
+        run_reference(sc, spec["seed"])
+    else:
+        run_model(sc, spec["seed"], agents=spec["agents"])
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"wall_s": wall, "cpu_s": cpu, "peak_mb": peak, "baseline_mb": base}
+
+
+def measure(kind: str, customers: int, days: int, agents: bool, repeats: int) -> dict:
+    """Median wall time and largest peak memory over ``repeats`` fresh processes."""
+    runs = []
+    for r in range(repeats):
+        spec = {"kind": kind, "customers": customers, "days": days, "agents": agents, "seed": r}
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", json.dumps(spec)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    wall = statistics.median(x["wall_s"] for x in runs)
+    return {
+        "benchmark": kind,
+        "customers": customers,
+        "days": days,
+        "agents": agents,
+        "workers": 1,
+        "repeats": repeats,
+        "wall_s": wall,
+        "cpu_s": statistics.median(x["cpu_s"] for x in runs),
+        "peak_mb": max(x["peak_mb"] for x in runs),
+        "baseline_mb": max(x["baseline_mb"] for x in runs),
+        "ns_per_customer_day": wall / (customers * days) * 1e9,
+        "runs_per_s": 1 / wall,
+    }
+
+
+def throughput(customers: int, days: int, workers: int, runs: int) -> dict:
+    """Runs per second of ``run_replications`` with ``workers`` processes, after warm-up."""
+    sys.path.insert(0, str(ROOT))
+    from sim.loading import load_scenario
+    from sim.runner import run_replications
+
+    sc = load_scenario(SCENARIO, overrides(customers, days))
+    run_replications(sc, 2 * workers, seed=1, jobs=workers)  # start and warm the workers
+    t = time.perf_counter()
+    run_replications(sc, runs, seed=2, jobs=workers)
+    wall = time.perf_counter() - t
+    return {
+        "benchmark": "throughput",
+        "customers": customers,
+        "days": days,
+        "agents": False,
+        "workers": workers,
+        "repeats": runs,
+        "wall_s": wall,
+        "ns_per_customer_day": wall / (runs * customers * days) * 1e9,
+        "runs_per_s": runs / wall,
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="10000,100000,1000000", help="customers, comma-separated")
+    p.add_argument("--days", type=int, default=90)
+    p.add_argument("--repeats", type=int, default=3, help="fresh processes per size (median)")
+    p.add_argument("--reference-size", type=int, default=5000, help="customers of the reference run")
+    p.add_argument("--throughput-runs", type=int, default=120)
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.child:
+        print(json.dumps(child(json.loads(a.child))))
+        return 0
+    rows = []
+    sizes = [int(s) for s in a.sizes.split(",")]
+    for n in sizes:
+        for agents in (False, True):
+            rows.append(measure("engine", n, a.days, agents, a.repeats))
+            print(_line(rows[-1]), flush=True)
+    rows.append(measure("reference", a.reference_size, a.days, False, 1))
+    print(_line(rows[-1]), flush=True)
+    for w in (1, 2):
+        rows.append(throughput(10_000, 60, w, a.throughput_runs))
+        print(_line(rows[-1]), flush=True)
+    write(rows, a)
+    return 0
+
+
+def _line(r: dict) -> str:
+    return f"{r['benchmark']:<10} n={r['customers']:>8} agents={r['agents']!s:<5} workers={r['workers']} " + (
+        f"{r['wall_s']:.3f}s {r['ns_per_customer_day']:.1f} ns/customer-day {r['runs_per_s']:.2f} runs/s"
+    )
+
+
+def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, bool]]:
+    eng = {(r["customers"], r["agents"]): r for r in rows if r["benchmark"] == "engine"}
+    ref = next(r for r in rows if r["benchmark"] == "reference")
+    tp = {r["workers"]: r["runs_per_s"] for r in rows if r["benchmark"] == "throughput"}
+    out = []
+    if (big := eng.get((1_000_000, False))) and (big_a := eng.get((1_000_000, True))):
+        out.append(("1M x 90 days, no agent objects <= 5 s", f"{big['wall_s']:.2f} s", big["wall_s"] <= 5))
+        with_agents = f"{big_a['wall_s']:.2f} s"
+        out.append(("1M x 90 days, with agent objects <= 10 s", with_agents, big_a["wall_s"] <= 10))
+        peak = max(big["peak_mb"], big_a["peak_mb"])
+        out.append(("1M peak memory <= 1.5 GB (whole process)", f"{peak:.0f} MB", peak <= 1536))
+    if mid := eng.get((100_000, False)):
+        ratio = ref["ns_per_customer_day"] / mid["ns_per_customer_day"]
+        label = f">= 50x the per-agent reference at 100k (reference at {ref['customers']}, per customer-day)"
+        out.append((label, f"{ratio:.0f}x", ratio >= 50))
+    if 1 in tp and 2 in tp:
+        out.append(("10k x 60 days, 2 workers >= 30 runs/s", f"{tp[2]:.1f} runs/s", tp[2] >= 30))
+        out.append(("2 workers >= 1.8x one worker", f"{tp[2] / tp[1]:.2f}x", tp[2] / tp[1] >= 1.8))
+    per_cd = [eng[(n, False)]["ns_per_customer_day"] for n in sizes if (n, False) in eng]
+    if len(per_cd) > 1:
+        mid_v = statistics.median(per_cd)
+        dev = max(abs(v / mid_v - 1) for v in per_cd)
+        text = f"{min(per_cd):.1f}-{max(per_cd):.1f} ns ({dev:+.0%} max from median)"
+        out.append(("time per customer-day flat within +-25% (no agents)", text, dev <= 0.25))
+    return out
+
+
+def _cpu() -> str:
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.machine()
+    names = [ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")]
+    return names[0] if names else platform.machine()
+
+
+def write(rows: list[dict], a: argparse.Namespace) -> None:
+    cols = set().union(*(r.keys() for r in rows))
+    order = ["benchmark", "customers", "days", "agents", "workers", "repeats", "wall_s", "peak_mb"]
+    cols = order + sorted(c for c in cols if c not in order)
+    with open(OUT / "results.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+    load = os.getloadavg()[0]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Produced by `{COMMAND}` ({' '.join(sys.argv[1:]) or 'defaults'}) on {platform.node()}: "
+        f"{os.cpu_count()} cores, {_cpu()}, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}. Scenario `scenarios/deposit_sprint.toml`, "
+        f"`population.size=N`, `calendar.days=D-30` (D simulated days incl. 30 observation days).",
+        "",
+        "| benchmark | customers | days | agents | workers | wall s | peak MB | ns/customer-day | runs/s |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        peak = f"{r['peak_mb']:.0f}" if "peak_mb" in r else ""
+        lines.append(
+            f"| {r['benchmark']} | {r['customers']:,} | {r['days']} | {'yes' if r['agents'] else 'no'} | "
+            f"{r['workers']} | {r['wall_s']:.3f} | {peak} | {r['ns_per_customer_day']:.1f} | "
+            f"{r['runs_per_s']:.2f} |"
+        )
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    sizes = [int(s) for s in a.sizes.split(",")]
+    lines += [f"| {t} | {m} | {'yes' if ok else 'NO'} |" for t, m, ok in targets(rows, sizes)]
+    lines += [
+        "",
+        "Wall time: median of fresh processes, model construction (population, graph) to summary KPIs,",
+        "imports excluded; `cpu_s` in the CSV is the process CPU time of the same span (the machine is",
+        f"shared: load average {load:.1f} when the table was written). Peak memory: the",
+        "process's max RSS, interpreter and imports included. The reference runs at a smaller size; its",
+        "speed ratio is per customer-day against the 100k engine run.",
+    ]
+    (OUT / "results.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Tests for sim.channels: weighted contact sampling, its fast path, fatigue."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.channels import SCRATCH_EMPTY, fatigue_factor, sample_targets
+
+
+def sample(seed: int, k: int, weights: np.ndarray, closed: np.ndarray, fast: bool) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    scratch = np.full(weights.size, SCRATCH_EMPTY, np.int32) if fast else None
+    w_mean = float(weights.mean()) if fast else None
+    out = sample_targets(rng, k, weights, float(weights.max()), lambda i: ~closed[i], w_mean, scratch)
+    if fast:
+        assert (scratch == SCRATCH_EMPTY).all()  # left as found, ready for the next call
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 400),
+    k=st.integers(0, 500),
+    closed_share=st.floats(0, 1),
+)
+def test_fast_path_gives_the_same_contacts(seed: int, n: int, k: int, closed_share: float) -> None:
+    rng = np.random.default_rng(seed + 1)
+    weights = rng.random(n).astype(np.float32)
+    closed = rng.random(n) < closed_share
+    slow = sample(seed, k, weights, closed, fast=False)
+    fast = sample(seed, k, weights, closed, fast=True)
+    np.testing.assert_array_equal(slow, fast)
+    assert len(set(fast.tolist())) == fast.size <= k  # distinct, at most k
+    assert not closed[fast].any()
+
+
+def test_contacts_follow_the_weights() -> None:
+    # two halves, weights 1 and 3: contacts split 1:3 when few are drawn
+    weights = np.repeat(np.array([1.0, 3.0], np.float32), 50_000)
+    closed = np.zeros(weights.size, bool)
+    idx = sample(3, 2_000, weights, closed, fast=True)
+    assert idx.size == 2_000
+    share_heavy = (idx >= 50_000).mean()
+    assert abs(share_heavy - 0.75) < 0.04
+
+
+def test_fatigue_is_one_for_a_first_contact_and_decays() -> None:
+    f = fatigue_factor(np.array([0, 1, 2], np.int16), 0.5)
+    np.testing.assert_allclose(f, np.exp([-0.0, -0.5, -1.0]), rtol=1e-6)
