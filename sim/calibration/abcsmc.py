@@ -1,0 +1,176 @@
+"""ABC-SMC (Toni et al. 2009; Beaumont et al. 2009) with pyabc: priors, distance, a seeded
+parallel sampler and the SQLite history that makes a calibration resumable.
+
+Reproducibility. pyabc draws proposals from numpy's legacy global generator, and its own
+parallel samplers accept whichever simulations finish first, so their results depend on
+timing. :class:`SeededSampler` instead gives evaluation ``j`` of generation ``t`` its own
+child of ``SeedSequence(seed)``, reseeds the legacy generator from it just for that
+evaluation (restoring the caller's state afterwards), and accepts in index order. The
+model's own seed is derived from the same root and the parameter values. So the same
+spec and seed give the same posterior for any number of jobs or backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyabc
+from joblib import Parallel, delayed
+from pyabc.sampler import Sampler
+
+from sim.calibration.simulate import Simulator
+from sim.calibration.spec import Prior
+
+MODEL, SAMPLER = 0, 1  # first spawn-key element: which stream a seed belongs to
+
+
+def prior_rv(p: Prior) -> pyabc.RV:
+    """The scipy.stats distribution pyabc samples for one prior."""
+    match p.dist:
+        case "uniform":
+            return pyabc.RV("uniform", p.low, p.high - p.low)
+        case "loguniform":
+            return pyabc.RV("loguniform", p.low, p.high)
+        case "normal":
+            return pyabc.RV("norm", p.mean, p.sd)
+        case _:
+            return pyabc.RV("lognorm", p.sigma, 0.0, p.median)
+
+
+def model_seed(root: int, values: list[float]) -> np.random.SeedSequence:
+    """A model seed from the root seed and the exact bits of the parameter values: the
+    same parameters always replay the same run, in any process, in any order."""
+    bits = np.asarray(values, dtype=np.float64).view(np.uint64)
+    return np.random.SeedSequence(root, spawn_key=(MODEL, *(int(b) for b in bits)))
+
+
+class CalibrationModel:
+    """pyabc model: parameters -> simulated statistics of the fitted periods."""
+
+    def __init__(self, simulator: Simulator, root: int) -> None:
+        self.simulator = simulator
+        self.root = root
+        self.names = [p.name for p in simulator.cal.spec.parameters]
+        self.fit = ~simulator.observed["holdout"].to_numpy()
+
+    def __call__(self, pars: dict[str, float]) -> dict[str, np.ndarray]:
+        values = [float(pars[n]) for n in self.names]
+        named = dict(zip(self.names, values, strict=True))
+        sims = self.simulator.simulate(named, model_seed(self.root, values), only=self.fit)
+        return {c: sims[j, self.fit] for j, c in enumerate(self.simulator.columns)}
+
+
+def observed_statistics(simulator: Simulator) -> dict[str, np.ndarray]:
+    fit = ~simulator.observed["holdout"].to_numpy()
+    return {c: simulator.observed[c].to_numpy(dtype=float)[fit] for c in simulator.columns}
+
+
+def _evaluate(simulate_one: Callable, seeds: list[np.random.SeedSequence]) -> list:
+    state = np.random.get_state()
+    try:
+        out = []
+        for ss in seeds:
+            np.random.seed(ss.generate_state(4))  # pyabc proposes from the legacy generator
+            out.append(simulate_one())
+        return out
+    finally:
+        np.random.set_state(state)
+
+
+class SeededSampler(Sampler):
+    """Evaluates candidates in rounds of ``batch`` on joblib workers (loky processes, or
+    dask with ``backend='dask'``); accepts in evaluation order, so timing never matters.
+    Evaluations computed past the n-th acceptance of a round are discarded."""
+
+    def __init__(
+        self,
+        seed: int,
+        jobs: int = 1,
+        backend: str | None = None,
+        batch: int | None = None,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.seed, self.jobs, self.backend = seed, max(1, jobs), backend
+        self.batch = batch or (8 if self.jobs == 1 else 4 * self.jobs)
+        self.on_done = on_done
+
+    def _seeds(self, t: int, start: int, stop: int) -> list[np.random.SeedSequence]:
+        return [np.random.SeedSequence(self.seed, spawn_key=(SAMPLER, t + 1, j)) for j in range(start, stop)]
+
+    def _round(self, parallel: Parallel | None, simulate_one: Callable, seeds: list) -> list:
+        if parallel is None:
+            return _evaluate(simulate_one, seeds)
+        size = -(-len(seeds) // self.jobs)
+        chunks = [seeds[i : i + size] for i in range(0, len(seeds), size)]
+        return [p for part in parallel(delayed(_evaluate)(simulate_one, c) for c in chunks) for p in part]
+
+    def sample_until_n_accepted(
+        self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
+    ):
+        sample = self._create_empty_sample()
+        done = 0
+        parallel = Parallel(n_jobs=self.jobs, backend=self.backend) if self.jobs > 1 else None
+        while sample.n_accepted < n and done < max_eval:
+            stop = int(min(done + self.batch, max_eval))
+            particles = self._round(parallel, simulate_one, self._seeds(t, done, stop))
+            if self.on_done is not None:
+                self.on_done(len(particles))
+            for particle in particles:
+                done += 1
+                sample.append(particle)
+                if sample.n_accepted >= n:
+                    break
+        self.nr_evaluations_ = done
+        if sample.n_accepted < n:
+            sample.ok = False
+        return sample
+
+
+def distance(kind: str) -> pyabc.Distance:
+    if kind == "adaptive":
+        # each statistic scaled by its median absolute deviation over the generation's
+        # simulations (Prangle 2017), so large and small periods count alike
+        return pyabc.AdaptivePNormDistance(p=2)
+    return pyabc.PNormDistance(p=2)
+
+
+def run_abc(
+    simulator: Simulator,
+    db: Path,
+    *,
+    jobs: int = 1,
+    backend: str | None = None,
+    budget: int | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> pyabc.storage.History:
+    """Run (or, when ``db`` already holds this calibration, continue) ABC-SMC until the
+    generations, budget, acceptance-rate or epsilon limit of the spec is reached."""
+    spec = simulator.cal.spec
+    inf = spec.inference
+    priors = pyabc.Distribution(**{p.name: prior_rv(p.prior) for p in spec.parameters})
+    sampler = SeededSampler(spec.seed, jobs, backend, inf.batch, on_done)
+    abc = pyabc.ABCSMC(
+        CalibrationModel(simulator, spec.seed),
+        priors,
+        distance(inf.distance),
+        population_size=inf.population_size,
+        sampler=sampler,
+    )
+    url = f"sqlite:///{db.resolve()}"
+    resume = db.exists()
+    if resume:
+        abc.load(url, 1)
+    else:
+        abc.new(url, observed_statistics(simulator))
+    done = abc.history.max_t + 1 if resume else 0
+    if done >= inf.generations:
+        return abc.history
+    return abc.run(
+        minimum_epsilon=inf.min_epsilon,
+        max_nr_populations=inf.generations - done,
+        min_acceptance_rate=inf.min_acceptance_rate,
+        max_total_nr_simulations=budget if budget is not None else inf.budget,
+    )

@@ -1,0 +1,122 @@
+"""Observed past-campaign data: read, check and index by period.
+
+Every problem is reported at once as ``file: column 'x', row N: message`` (rows are
+counted from 1 over the data rows, the header not included), so a planner can fix the
+file in one pass. Checked: missing columns, unparsable dates, non-numeric, empty or
+negative counts, duplicate periods and gaps between periods.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.calibration.spec import Calibration
+from sim.loading import SpecError
+
+FREQ = {"day": "D", "week": "W", "month": "M"}
+MAX_LISTED = 20  # problems beyond this are summarised, a broken file can have thousands
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV (``,`` or ``;`` separated) or parquet file as strings/numbers, unchanged."""
+    if not path.is_file():
+        raise SpecError(str(path), ["data file not found"])
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        if path.suffix.lower() in (".csv", ".txt"):
+            return pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas and pyarrow raise many types for a bad file
+        raise SpecError(str(path), [f"cannot read data ({exc.__class__.__name__}: {exc})"]) from None
+    raise SpecError(str(path), [f"unsupported data file type {path.suffix!r}; use .csv or .parquet"])
+
+
+def load_observed(cal: Calibration) -> pd.DataFrame:
+    """Tidy observed table: ``period``, ``row``, ``holdout``, then the observed and input
+    columns as floats, one row per period in time order."""
+    spec, path = cal.spec, cal.data_path
+    raw = read_table(path)
+    date_col = spec.data.date_column
+    observed = [o.column for o in spec.observe]
+    inputs = [i.column for i in spec.inputs if i.column not in observed]
+    wanted = [date_col, *observed, *inputs]
+    if missing := [c for c in dict.fromkeys(wanted) if c not in raw.columns]:
+        have = ", ".join(map(str, raw.columns))
+        raise SpecError(str(path), [f"column {c!r} is missing (columns present: {have})" for c in missing])
+    if raw.empty:
+        raise SpecError(str(path), ["the file has no data rows"])
+    problems: list[str] = []
+    periods = _periods(raw[date_col], FREQ[spec.data.frequency], date_col, problems)
+    out = pd.DataFrame({"period": periods, "row": range(1, len(raw) + 1)})
+    for col in dict.fromkeys([*observed, *inputs]):
+        out[col] = _numbers(raw[col], col, col in observed, problems)
+    if not problems:
+        out = out.sort_values("period", kind="stable", ignore_index=True)
+        _check_sequence(out, date_col, spec.data.gaps == "error", problems)
+    if problems:
+        if len(problems) > MAX_LISTED:
+            problems = [*problems[:MAX_LISTED], f"... and {len(problems) - MAX_LISTED} more problems"]
+        raise SpecError(str(path), problems)
+    out.insert(2, "holdout", _holdout_mask(cal, out["period"]))
+    if out["holdout"].all():
+        raise SpecError(cal.source, [f"holdout.start: {spec.holdout.start} leaves no period to fit"])
+    return out
+
+
+def _periods(values: pd.Series, freq: str, col: str, problems: list[str]) -> list[pd.Period | None]:
+    out: list[pd.Period | None] = []
+    for row, v in enumerate(values, start=1):
+        try:
+            if v is None or (isinstance(v, str) and not v.strip()):
+                raise ValueError
+            out.append(pd.Period(v.strip() if isinstance(v, str) else v, freq=freq))
+        except (ValueError, TypeError):
+            problems.append(f"column {col!r}, row {row}: cannot read {v!r} as a date")
+            out.append(None)
+    return out
+
+
+def _numbers(values: pd.Series, col: str, count: bool, problems: list[str]) -> pd.Series:
+    text = values.astype(str).str.strip()
+    num = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
+    for row, (v, x) in enumerate(zip(values, num, strict=True), start=1):
+        if pd.isna(x):
+            what = "empty value" if not str(v).strip() or pd.isna(v) else f"{v!r} is not a number"
+            problems.append(f"column {col!r}, row {row}: {what}")
+        elif count and x < 0:
+            problems.append(f"column {col!r}, row {row}: negative count {v}")
+    return num
+
+
+def _check_sequence(df: pd.DataFrame, col: str, gaps_are_errors: bool, problems: list[str]) -> None:
+    seen: dict[pd.Period, int] = {}
+    prev = None
+    for period, row in zip(df["period"], df["row"], strict=True):
+        if period in seen:
+            problems.append(
+                f"column {col!r}, row {row}: duplicate period {period} (also on row {seen[period]})"
+            )
+            continue
+        if gaps_are_errors and prev is not None and period != prev[0] + 1:
+            missing = pd.period_range(prev[0] + 1, period - 1, freq=period.freq)
+            shown = ", ".join(map(str, missing[:3])) + (", ..." if len(missing) > 3 else "")
+            problems.append(
+                f"column {col!r}, row {row}: gap of {len(missing)} period(s) before {period} "
+                f"(missing {shown}; previous period {prev[0]} on row {prev[1]}); "
+                "set data.gaps = 'allow' if no data there is real"
+            )
+        seen[period] = row
+        prev = (period, row)
+
+
+def _holdout_mask(cal: Calibration, periods: pd.Series) -> pd.Series:
+    start = cal.spec.holdout.start
+    if start is None:
+        return pd.Series(False, index=periods.index)
+    try:
+        first = pd.Period(start, freq=FREQ[cal.spec.data.frequency])
+    except ValueError:
+        raise SpecError(cal.source, [f"holdout.start: cannot read {start!r} as a date"]) from None
+    return periods >= first

@@ -1,0 +1,100 @@
+"""Calibration figures, each a function from tidy frames (or the ABC history) to a PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pyabc
+import pyabc.visualization as abcplot
+
+from sim.calibration.spec import CalibrationSpec
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _limits(spec: CalibrationSpec, sample: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Prior bounds where the prior has them, else the sample's range padded by 10%."""
+    out = {}
+    for p in spec.parameters:
+        if p.prior.low is not None:
+            out[p.name] = (p.prior.low, p.prior.high)
+        else:
+            lo, hi = sample[p.name].min(), sample[p.name].max()
+            pad = 0.1 * (hi - lo or abs(hi) or 1.0)
+            out[p.name] = (lo - pad, hi + pad)
+    return out
+
+
+def pairs(sample: pd.DataFrame, spec: CalibrationSpec, path: Path) -> Path:
+    """Pairwise posterior: weighted KDEs (pyabc), the truth marked when it is known."""
+    names = [p.name for p in spec.parameters]
+    truth = {p.name: p.truth for p in spec.parameters if p.truth is not None}
+    if len(names) == 1:
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        abcplot.plot_kde_1d(
+            sample[names], sample["weight"].to_numpy(), x=names[0], ax=ax, refval=truth or None
+        )
+        return _save(fig, path)
+    arr = abcplot.plot_kde_matrix(
+        sample[names],
+        sample["weight"].to_numpy(),
+        limits=_limits(spec, sample),
+        refval=truth or None,
+        height=2.2,
+        numx=40,
+        numy=40,
+    )
+    fig = np.asarray(arr).flat[0].figure
+    return _save(fig, path)
+
+
+def epsilons(history: pyabc.storage.History, path: Path) -> Path:
+    ax = abcplot.plot_epsilons(history, size=(5, 3.5))
+    return _save(ax.figure, path)
+
+
+def predictive(bands: pd.DataFrame, level: float, path: Path) -> Path:
+    """Observed series (fitted periods black, held-out red) against the posterior-
+    predictive median and central band."""
+    columns = list(bands["column"].unique())
+    fig, axes = plt.subplots(len(columns), 1, figsize=(9, 3.4 * len(columns)), squeeze=False)
+    for ax, col in zip(axes[:, 0], columns, strict=True):
+        b = bands[bands["column"] == col].sort_values("period")
+        x = b["period"].map(lambda p: p.start_time)
+        ax.fill_between(x, b["low"], b["high"], color="C0", alpha=0.25, step="mid", label=f"{level:.0%} band")
+        ax.plot(x, b["median"], "C0-", drawstyle="steps-mid", label="predictive median")
+        fit, hold = ~b["holdout"], b["holdout"]
+        ax.plot(x[fit], b["observed"][fit], "ko", ms=4, label="observed (fitted)")
+        if hold.any():
+            ax.plot(x[hold], b["observed"][hold], "o", color="C3", ms=4, label="observed (held out)")
+            ax.axvline(x[hold].iloc[0], color="C3", ls=":", lw=1)
+        ax.set_ylabel(col)
+        ax.legend(fontsize=8)
+    axes[-1, 0].set_xlabel("period")
+    fig.autofmt_xdate()
+    return _save(fig, path)
+
+
+def all_plots(
+    history: pyabc.storage.History,
+    sample: pd.DataFrame,
+    bands: pd.DataFrame,
+    spec: CalibrationSpec,
+    folder: Path,
+) -> dict[str, Path]:
+    return {
+        "posterior_pairs": pairs(sample, spec, folder / "posterior_pairs.png"),
+        "predictive": predictive(bands, spec.predictive.level, folder / "predictive.png"),
+        "epsilons": epsilons(history, folder / "epsilons.png"),
+    }

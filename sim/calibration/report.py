@@ -1,0 +1,67 @@
+"""A self-contained calibration ``report.html``: parameters, fit, forecast, figures."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from sim.results import atomic_write
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:1em 0}
+td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}
+th:first-child,td:first-child{text-align:left}img{max-width:100%}.note{color:#555;font-size:90%}
+"""
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+
+
+def _table(df: pd.DataFrame) -> str:
+    return df.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0)
+
+
+def write_report(
+    folder: Path,
+    manifest: dict,
+    parameters: pd.DataFrame,
+    coverage: pd.DataFrame,
+    plots: dict[str, Path],
+) -> Path:
+    spec = manifest["spec"]
+    level = spec["predictive"]["level"]
+    abc = manifest["abc"]
+    parts = [
+        f"<html><head><meta charset='utf-8'><title>{html.escape(spec['name'])}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>Calibration: {html.escape(spec['name'])}</h1>",
+        f"<p>{html.escape(spec['description'])}</p>",
+        f"<p class='note'>scenario {html.escape(str(manifest['scenario_file']))}; data "
+        f"{html.escape(str(manifest['data_file']))}; ABC-SMC (pyabc) with {abc['generations']} generations, "
+        f"{abc['simulations']:,} simulations, final epsilon {abc['epsilon']:.4g}; seed {spec['seed']}; "
+        f"git {html.escape(manifest['git_revision'])}</p>",
+        f"<h2>Posterior parameters (median, {level:.0%} credible interval)</h2>",
+        _table(parameters),
+        "<h2>Posterior pairs</h2>",
+        _img(plots["posterior_pairs"]),
+        f"<h2>Posterior predictive ({level:.0%} band) and holdout forecast</h2>",
+        _img(plots["predictive"]),
+        "<p class='note'>coverage: share of observed periods inside the band; the held-out periods "
+        f"were not fitted, so their coverage near {level:.0%} means an honest forecast.</p>",
+        _table(coverage),
+        "<h2>ABC tolerance by generation</h2>",
+        _img(plots["epsilons"]),
+        "<p class='note'>files: posterior.parquet (weighted sample), parameters.csv, predictive.parquet, "
+        "bands.csv, coverage.csv, calibrated_scenario.toml, abc.db (pyabc history; resumable), "
+        "manifest.json.</p>",
+        "</body></html>",
+    ]
+    path = folder / "report.html"
+    atomic_write(path, lambda p: p.write_text("\n".join(parts), encoding="utf-8"))
+    return path

@@ -1,0 +1,134 @@
+"""Model output in the shape of the observations: one value per observed column and period.
+
+Two ways to map a run to periods:
+
+* one run (no ``inputs``): model day ``d`` falls on date ``data.start + d``; the days of
+  each observation period are aggregated (sum, mean or last day);
+* per-period runs (``inputs`` given): each period is its own campaign run with the
+  period's exogenous values written into the scenario, and the whole run aggregates to
+  that period. This is how observed contact volumes and macro context are fed in.
+
+Counts are already scaled to the real customer base by the model
+(``population.represents / population.size``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.spec import Calibration
+from sim.loading import SpecError, apply_overrides, scenario_from_dict
+from sim.runner import run_model
+
+
+@dataclass(frozen=True)
+class Simulator:
+    cal: Calibration
+    observed: pd.DataFrame  # from sim.calibration.data.load_observed
+    day_period: np.ndarray = field(init=False)  # period position of each model day, -1 if none
+
+    def __post_init__(self) -> None:
+        if self.cal.spec.per_period:
+            object.__setattr__(self, "day_period", np.empty(0, dtype=np.int64))
+            return
+        object.__setattr__(self, "day_period", _day_positions(self.cal, self.observed["period"]))
+
+    @property
+    def columns(self) -> list[str]:
+        return [o.column for o in self.cal.spec.observe]
+
+    def scenario_dict(self, values: dict[str, float]) -> dict[str, Any]:
+        params = {p.name: p for p in self.cal.spec.parameters}
+        return apply_overrides(self.cal.base, [e for k, v in values.items() for e in params[k].edits(v)])
+
+    def simulate(
+        self, values: dict[str, float], seed: np.random.SeedSequence, only: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Array (observed column, period) for parameter ``values`` (by parameter name).
+        Per-period runs skip periods outside the boolean mask ``only`` (left NaN); each
+        period keeps its own seed, so the mask never changes the others' numbers."""
+        data = self.scenario_dict(values)
+        if not self.cal.spec.per_period:
+            daily = run_model(self._validated(data, values), seed).daily
+            return np.stack([self._by_period(daily, o.output, o.aggregate) for o in self.cal.spec.observe])
+        out = np.full((len(self.cal.spec.observe), len(self.observed)), np.nan)
+        inputs = self.cal.spec.inputs
+        table = self.observed[[i.column for i in inputs]].to_numpy(dtype=float)
+        for k, period in enumerate(self.observed["period"]):
+            if only is not None and not only[k]:
+                continue
+            sets = [
+                f"{i.field}={float(x * i.scale + i.offset)!r}" for i, x in zip(inputs, table[k], strict=True)
+            ]
+            sc = self._validated(apply_overrides(data, sets), values, str(period))
+            child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, k))
+            daily = run_model(sc, child).daily
+            for j, o in enumerate(self.cal.spec.observe):
+                out[j, k] = _aggregate(daily[o.output].to_numpy(dtype=float), o.aggregate)
+        return out
+
+    def frame(self, sims: np.ndarray) -> pd.DataFrame:
+        """Tidy ``period, column, simulated`` from one :meth:`simulate` array."""
+        n = len(self.observed)
+        return pd.DataFrame(
+            {
+                "period": np.tile(self.observed["period"].to_numpy(), len(self.columns)),
+                "column": np.repeat(self.columns, n),
+                "simulated": sims.reshape(-1),
+            }
+        )
+
+    def _validated(self, data: dict[str, Any], values: dict[str, float], where: str = "") -> Any:
+        try:
+            return scenario_from_dict(data, str(self.cal.scenario_path))
+        except SpecError as exc:
+            shown = ", ".join(f"{k}={float(v):.4g}" for k, v in values.items())
+            at = f" in period {where}" if where else ""
+            raise SpecError(
+                self.cal.source,
+                [f"parameters {shown}{at} give an invalid scenario (narrow the priors):", *exc.problems],
+            ) from None
+
+    def _by_period(self, daily: pd.DataFrame, output: str, how: str) -> np.ndarray:
+        x = daily[output].to_numpy(dtype=float)
+        pos = self.day_period[: x.size]
+        n = len(self.observed)
+        ok = pos >= 0
+        if how == "last":
+            out = np.zeros(n)
+            out[pos[ok]] = x[ok]  # later days overwrite earlier ones
+            return out
+        total = np.bincount(pos[ok], weights=x[ok], minlength=n)
+        return total if how == "sum" else total / np.bincount(pos[ok], minlength=n)
+
+
+def _aggregate(x: np.ndarray, how: str) -> float:
+    if x.size == 0:
+        return 0.0
+    return float(x.sum() if how == "sum" else x.mean() if how == "mean" else x[-1])
+
+
+def _day_positions(cal: Calibration, periods: pd.Series) -> np.ndarray:
+    """Position in ``periods`` of each model day; every period must get at least one day."""
+    first = periods.iloc[0]
+    day0 = pd.Timestamp(cal.spec.data.start) if cal.spec.data.start else first.start_time
+    horizon = cal.scenario.horizon
+    dates = pd.date_range(day0, periods=horizon, freq="D")
+    day_periods = pd.PeriodIndex(dates, freq=first.freq)
+    index = pd.Index(periods)
+    pos = index.get_indexer(day_periods)
+    uncovered = sorted(set(range(len(periods))) - set(pos[pos >= 0].tolist()))
+    if uncovered:
+        shown = ", ".join(str(periods.iloc[k]) for k in uncovered[:3])
+        raise SpecError(
+            cal.source,
+            [
+                f"data.start: model days {day0.date()} .. {dates[-1].date()} (calendar.days + "
+                f"observation_days = {horizon}) do not cover {len(uncovered)} observed period(s): {shown}"
+            ],
+        )
+    return pos.astype(np.int64)

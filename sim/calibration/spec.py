@@ -1,0 +1,236 @@
+"""The calibration file schema: base scenario, observed data, free parameters, inference.
+
+A calibration TOML is validated like a scenario (``sim.loading.load_spec``), so errors
+read ``file: field.path: message`` and the CLI exits with code 2. :func:`load_calibration`
+also resolves the scenario and data paths (relative to the spec file) and checks every
+parameter and input field against the scenario, so a typo fails before any simulation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from sim.kpis import DAILY_COLUMNS
+from sim.loading import SpecError, apply_overrides, load_spec, resolve_bases, scenario_from_dict
+from sim.scenario import Scenario, Strict
+
+# daily outputs an observed column may map to (numbers, not labels or flags)
+OUTPUTS = tuple(c for c in DAILY_COLUMNS if c not in ("day", "phase", "incentives_on"))
+NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class Prior(Strict):
+    """A prior of a free parameter; ``uniform``/``loguniform`` take low and high,
+    ``normal`` mean and sd, ``lognormal`` median and sigma."""
+
+    dist: Literal["uniform", "loguniform", "normal", "lognormal"]
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = Field(None, gt=0)
+    median: float | None = Field(None, gt=0)
+    sigma: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Prior:
+        need = {
+            "uniform": ("low", "high"),
+            "loguniform": ("low", "high"),
+            "normal": ("mean", "sd"),
+            "lognormal": ("median", "sigma"),
+        }[self.dist]
+        given = {k for k in ("low", "high", "mean", "sd", "median", "sigma") if getattr(self, k) is not None}
+        if missing := [k for k in need if k not in given]:
+            raise ValueError(f"a {self.dist} prior needs {' and '.join(need)} (missing {', '.join(missing)})")
+        if extra := sorted(given - set(need)):
+            raise ValueError(f"a {self.dist} prior takes only {' and '.join(need)}, not {', '.join(extra)}")
+        if self.low is not None and not self.high > self.low:
+            raise ValueError(f"high must be greater than low (got low={self.low}, high={self.high})")
+        if self.dist == "loguniform" and self.low <= 0:
+            raise ValueError("a loguniform prior needs low > 0")
+        return self
+
+
+class Parameter(Strict):
+    name: str = Field(pattern=NAME, description="short label used in tables and plots")
+    field: str = Field(description="scenario field, e.g. 'diffusion.innovation' or 'segments.0.threshold'")
+    prior: Prior
+    truth: float | None = Field(None, description="known value (synthetic data), shown in reports")
+    complement: str | None = Field(None, description="field set to 1 - value (two shares summing to 1)")
+
+    def edits(self, value: float) -> list[str]:
+        """``--set`` style edits that put ``value`` into the scenario."""
+        out = [f"{self.field}={float(value)!r}"]
+        if self.complement is not None:
+            out.append(f"{self.complement}={1.0 - float(value)!r}")
+        return out
+
+
+class Observe(Strict):
+    column: str = Field(description="column of the observed data")
+    output: Literal[OUTPUTS] = Field(description="model daily output it measures")  # type: ignore[valid-type]
+    aggregate: Literal["sum", "mean", "last"] = Field("sum", description="model days -> one period")
+
+
+class Input(Strict):
+    """An exogenous series: each period runs with ``field = column * scale + offset``."""
+
+    column: str
+    field: str
+    scale: float = 1.0
+    offset: float = 0.0
+
+
+class Data(Strict):
+    path: str = Field(description="CSV or parquet file, relative to the spec file")
+    date_column: str = "date"
+    frequency: Literal["day", "week", "month"] = "day"
+    gaps: Literal["error", "allow"] = Field("error", description="'allow' when missing periods are real")
+    start: dt.date | None = Field(None, description="date of model day 0 (default: first period's start)")
+
+
+class PopulationScale(Strict):
+    """How the simulated population stands for the real customer base."""
+
+    size: int | None = Field(None, ge=10, description="simulated customers (default: the scenario's)")
+    represents: int | None = Field(None, ge=1, description="real customers (default: the scenario's)")
+
+
+class Holdout(Strict):
+    start: str | None = Field(None, description="first held-out period, e.g. '2010-01'; later ones too")
+
+
+class Inference(Strict):
+    distance: Literal["adaptive", "euclidean"] = Field(
+        "adaptive", description="adaptive: each statistic scaled by its spread (Prangle 2017)"
+    )
+    population_size: int = Field(100, ge=5, le=100_000)
+    generations: int = Field(8, ge=1, le=100)
+    budget: int = Field(5000, ge=10, description="maximum simulations in all")
+    min_acceptance_rate: float = Field(0.02, ge=0, le=1, description="stop when acceptance falls below")
+    min_epsilon: float = Field(0.0, ge=0)
+    batch: int | None = Field(None, ge=1, description="evaluations per parallel round (default 4x jobs)")
+
+
+class Predictive(Strict):
+    draws: int = Field(100, ge=2, le=10_000, description="posterior draws simulated for the bands")
+    level: float = Field(0.9, gt=0, lt=1, description="credible level of intervals and bands")
+
+
+class CalibrationSpec(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    scenario: str = Field(description="scenario TOML, relative to the spec file")
+    seed: int = Field(0, ge=0)
+    set: tuple[str, ...] = Field((), description="fixed scenario edits, e.g. 'calendar.days=140'")
+    data: Data
+    population: PopulationScale = PopulationScale()
+    parameters: tuple[Parameter, ...] = Field(min_length=1)
+    observe: tuple[Observe, ...] = Field(min_length=1)
+    inputs: tuple[Input, ...] = ()
+    holdout: Holdout = Holdout()
+    inference: Inference = Inference()
+    predictive: Predictive = Predictive()
+
+    @model_validator(mode="after")
+    def _unique(self) -> CalibrationSpec:
+        for what, names in (
+            ("parameters: names", [p.name for p in self.parameters]),
+            ("parameters: fields", [p.field for p in self.parameters]),
+            ("observe: columns", [o.column for o in self.observe]),
+        ):
+            if len(set(names)) != len(names):
+                raise ValueError(f"{what} must be unique")
+        return self
+
+    @property
+    def per_period(self) -> bool:
+        """With exogenous inputs every period is its own run (see docs/calibration.md)."""
+        return bool(self.inputs)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A loaded spec with its resolved files and the scenario as a raw dict."""
+
+    spec: CalibrationSpec
+    source: str
+    scenario_path: Path
+    data_path: Path
+    base: dict[str, Any]  # resolved scenario dict with the population scaling applied
+    scenario: Scenario
+
+
+def load_calibration(path: str | Path, overrides: Iterable[str] = ()) -> Calibration:
+    """Load and validate a calibration spec, its scenario, and every field it names."""
+    spec = load_spec(CalibrationSpec, path, overrides)
+    here = Path(path).parent
+    scenario_path, data_path = here / spec.scenario, here / spec.data.path
+    base = apply_overrides(resolve_bases(scenario_path), spec.set)
+    scaling = {k: v for k, v in spec.population.model_dump().items() if v is not None}
+    base.setdefault("population", {}).update(scaling)
+    base["population"]["agents"] = False  # agent views never change the numbers; skip them
+    scenario = scenario_from_dict(base, str(scenario_path))
+    cal = Calibration(spec, str(path), scenario_path, data_path, base, scenario)
+    problems = []
+    for i, p in enumerate(spec.parameters):
+        problems += _check_field(cal, f"parameters[{i}].field", p.field)
+        if p.complement is not None:
+            problems += _check_field(cal, f"parameters[{i}].complement", p.complement)
+        if not problems:
+            problems += _check_value(cal, f"parameters[{i}].field", p, _prior_centre(p.prior))
+    for i, inp in enumerate(spec.inputs):
+        problems += _check_field(cal, f"inputs[{i}].field", inp.field)
+    if problems:
+        raise SpecError(str(path), problems)
+    return cal
+
+
+def _prior_centre(prior: Prior) -> float:
+    if prior.dist in ("uniform", "loguniform"):
+        return (prior.low + prior.high) / 2
+    return prior.mean if prior.dist == "normal" else prior.median
+
+
+def _check_field(cal: Calibration, where: str, field: str) -> list[str]:
+    """The field must already exist in the scenario (a typo must not add a new key)."""
+    node: Any = cal.base
+    for part in field.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict) and _schema_has(cal.scenario, field):
+            node = None  # a schema field left at its default
+            break
+        else:
+            return [f"{where}: {field!r} is not a field of scenario {cal.scenario_path}"]
+    return []
+
+
+def _check_value(cal: Calibration, where: str, p: Parameter, value: float) -> list[str]:
+    try:
+        scenario_from_dict(apply_overrides(cal.base, p.edits(value)), cal.source)
+    except SpecError as exc:
+        return [f"{where}: {p.field} = {value:g} (prior centre) is rejected: {'; '.join(exc.problems)}"]
+    return []
+
+
+def _schema_has(scenario: Scenario, field: str) -> bool:
+    node: Any = scenario
+    for part in field.split("."):
+        if isinstance(node, tuple) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, Strict) and part in type(node).model_fields:
+            node = getattr(node, part)
+        else:
+            return False
+    return True

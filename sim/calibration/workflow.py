@@ -1,0 +1,107 @@
+"""One calibration from spec to result folder: data, ABC-SMC, posterior, predictive
+bands and holdout coverage, calibrated scenario, figures and report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyabc
+
+from sim.calibration.abcsmc import run_abc
+from sim.calibration.data import load_observed
+from sim.calibration.plots import all_plots
+from sim.calibration.posterior import parameter_table, posterior_sample
+from sim.calibration.predictive import bands, coverage, predictive_draws
+from sim.calibration.report import write_report
+from sim.calibration.simulate import Simulator
+from sim.calibration.spec import Calibration
+from sim.calibration.writeback import write_calibrated
+from sim.results import provenance, write_json, write_table
+
+
+@dataclass
+class Outcome:
+    folder: Path
+    history: pyabc.storage.History
+    sample: pd.DataFrame
+    parameters: pd.DataFrame
+    bands: pd.DataFrame
+    coverage: pd.DataFrame
+    calibrated: Path
+    report: Path
+
+
+def prepare(cal: Calibration) -> Simulator:
+    """Read and check the data (raises SpecError before any folder is made)."""
+    return Simulator(cal, load_observed(cal))
+
+
+def _printable(df: pd.DataFrame) -> pd.DataFrame:
+    """Periods as text, so parquet and CSV readers need no pandas extension types."""
+    return df.assign(period=df["period"].astype(str)) if "period" in df else df
+
+
+def calibrate(
+    sim: Simulator,
+    folder: Path,
+    *,
+    jobs: int = 1,
+    backend: str | None = None,
+    budget: int | None = None,
+    on_simulation: Callable[[int], None] | None = None,
+    on_draw: Callable[[int], None] | None = None,
+    extra_manifest: dict | None = None,
+) -> Outcome:
+    """Run (or resume, when ``folder/abc.db`` exists) and write every output to ``folder``."""
+    cal = sim.cal
+    spec = cal.spec
+    level = spec.predictive.level
+    history = run_abc(
+        sim, folder / "abc.db", jobs=jobs, backend=backend, budget=budget, on_done=on_simulation
+    )
+    sample = posterior_sample(history)
+    table = parameter_table(sample, spec, level)
+    draws = predictive_draws(sim, sample, spec.predictive.draws, spec.seed, jobs, backend, on_draw)
+    b = bands(draws, sim.observed, level)
+    cov = coverage(b, level)
+    write_table(folder, "observed", _printable(sim.observed))
+    write_table(folder, "posterior", sample)
+    write_table(folder, "parameters", table)
+    write_table(folder, "predictive", _printable(draws), csv=False)
+    write_table(folder, "bands", _printable(b))
+    write_table(folder, "coverage", cov)
+    calibrated = folder / "calibrated_scenario.toml"
+    write_calibrated(calibrated, cal, table, level)
+    pops = history.get_all_populations()
+    manifest = {
+        "command": "calibrate",
+        "spec_file": cal.source,
+        "scenario_file": str(cal.scenario_path),
+        "data_file": str(cal.data_path),
+        "jobs": jobs,
+        "backend": backend or "loky",
+        "budget": budget if budget is not None else spec.inference.budget,
+        "seeds": {
+            "root": spec.seed,
+            "sampler": "SeedSequence(root, spawn_key=(1, t + 1, j)) for evaluation j of generation t",
+            "model": "SeedSequence(root, spawn_key=(0, *float64 bits of the parameters)), + (k,) per period",
+            "predictive": "SeedSequence(root, spawn_key=(2, 1, draw)); resampling (2, 0)",
+        },
+        "abc": {
+            "generations": int(history.max_t + 1),
+            "simulations": int(history.total_nr_simulations),
+            "epsilon": float(pops["epsilon"].iloc[-1]),
+            "epsilons": [float(e) for e in pops["epsilon"]],
+        },
+        **provenance(),
+        "spec": spec.model_dump(mode="json"),
+        "scenario": cal.scenario.model_dump(mode="json"),
+        **(extra_manifest or {}),
+    }
+    write_json(folder / "manifest.json", manifest)
+    plots = all_plots(history, sample, b, spec, folder)
+    report = write_report(folder, manifest, table, cov, plots)
+    return Outcome(folder, history, sample, table, b, cov, calibrated, report)
