@@ -10,16 +10,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.kernels import accept_distinct
 from sim.scenario import Channel
 
 
 @dataclass(frozen=True)
 class Contacts:
-    """One day's contacts of one channel: customer ids and per-contact effects."""
+    """One day's contacts of all channels, one entry per contact: customer ids (distinct
+    within a channel) and the contact's effect on awareness and consideration."""
 
-    channel: int
-    idx: np.ndarray  # int64 customer ids, distinct
-    fatigue: np.ndarray  # multiplier exp(-f * earlier exposures)
+    idx: np.ndarray  # int64 customer ids
+    fatigue: np.ndarray  # float32 multiplier exp(-f * earlier exposures)
+    awareness: np.ndarray  # float32 P(aware | contacted) of the channel, before fatigue
+    consideration: np.ndarray  # float32 P(considering | contacted, aware), before fatigue
 
 
 def reach_weights(
@@ -39,7 +42,7 @@ def reach_weights(
 def fatigue_factor(exposures: np.ndarray, fatigue: float) -> np.ndarray:
     """Diminishing returns to repeated exposure: e^(-f n) after n earlier contacts
     (advertising wear-out; Pechmann and Stewart 1988)."""
-    return np.exp(-fatigue * exposures.astype(np.float32))
+    return np.exp(-fatigue * exposures.astype(np.float32, copy=False))
 
 
 def contacts_affordable(allowance: float, unit_cost_real: float, capacity: float) -> float:
@@ -47,6 +50,34 @@ def contacts_affordable(allowance: float, unit_cost_real: float, capacity: float
     if unit_cost_real <= 0:
         return capacity
     return min(capacity, max(allowance, 0.0) / unit_cost_real)
+
+
+class OpenRule:
+    """Who a channel may still contact: a customer whose stage is open
+    (``open_stage[stage]``) and who has had fewer than ``limit`` of its contacts.
+
+    ``taken`` (bool, one per customer, all false and left so) lets :func:`sample_targets`
+    filter its draws in one compiled loop; without it the rule is a plain mask function.
+    """
+
+    __slots__ = ("counts", "limit", "open_stage", "stage", "taken")
+
+    def __init__(
+        self,
+        stage: np.ndarray,
+        open_stage: np.ndarray,
+        counts: np.ndarray,
+        limit: int,
+        taken: np.ndarray | None = None,
+    ) -> None:
+        self.stage = stage  # int8 stage codes
+        self.open_stage = open_stage  # bool, one per stage code
+        self.counts = counts  # uint8 contacts so far by this channel
+        self.limit = limit
+        self.taken = taken
+
+    def __call__(self, idx: np.ndarray) -> np.ndarray:
+        return self.open_stage[self.stage[idx]] & (self.counts[idx] < self.limit)
 
 
 def sample_targets(
@@ -64,13 +95,16 @@ def sample_targets(
 
     ``w_mean`` (``weights.mean()``) and ``scratch`` (int32, ``weights.size``, all
     ``SCRATCH_EMPTY``, left so on return) only make repeated calls cheaper: O(draws)
-    instead of an O(n) mean and a sort per call. The result is the same either way.
+    instead of an O(n) mean and a sort per call; an :class:`OpenRule` with ``taken`` has
+    the draws filtered by one compiled loop instead. The result is the same either way.
     """
     n = weights.size
     if k <= 0 or w_max <= 0 or n == 0:
         return np.empty(0, dtype=np.int64)
     chosen = np.empty(0, dtype=np.int64)
     accept = max((float(weights.mean()) if w_mean is None else w_mean) / w_max, 1e-3)
+    fused = isinstance(open_mask_fn, OpenRule) and open_mask_fn.taken is not None
+    out = np.empty(k, dtype=np.int64) if fused else chosen
     for _ in range(4):
         need = k - chosen.size
         m = int(need / accept * 1.3) + 16
@@ -78,12 +112,24 @@ def sample_targets(
             break
         idx = rng.integers(0, n, m)
         u = rng.random(m, dtype=np.float32)
-        idx = idx[u * w_max < weights[idx]]
-        idx = idx[open_mask_fn(idx)]  # only the accepted draws: fewer gathers, same set
-        chosen = _append_distinct(chosen, idx, scratch)[:k]
+        if fused:
+            r = open_mask_fn
+            filled = accept_distinct(
+                idx, u, np.float32(w_max), weights, r.stage, r.open_stage, r.counts, r.limit,
+                r.taken, out, chosen.size,
+            )  # fmt: skip
+            chosen = out[:filled]
+        else:
+            idx = idx[u * w_max < weights[idx]]
+            idx = idx[open_mask_fn(idx)]  # only the accepted draws: fewer gathers, same set
+            chosen = _append_distinct(chosen, idx, scratch)[:k]
         if chosen.size >= k:
-            return chosen
+            break
         accept *= 0.5  # most draws were closed or duplicates: ask for more next round
+    if fused:
+        open_mask_fn.taken[chosen] = False  # as found, for the next call
+    if chosen.size >= k:
+        return chosen
     # Efraimidis and Spirakis (2006): top-k of u^(1/w) is weighted sampling w/o replacement.
     cand = np.flatnonzero(open_mask_fn(np.arange(n)) & (weights > 0))
     cand = np.setdiff1d(cand, chosen, assume_unique=False)

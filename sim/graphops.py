@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import add_neighbour_counts, neighbour_share, pick_neighbours
 from sim.network import Graph
 
 
@@ -30,9 +31,16 @@ def random_neighbour(g: Graph, idx: np.ndarray, rng: np.random.Generator) -> np.
     if g.complete:
         other = rng.integers(0, g.n - 1, idx.size)
         return other + (other >= idx)  # skip self
+    out = np.empty(idx.size, dtype=np.int64)
+    pick_neighbours(g.indptr, g.indices, idx, rng.random(idx.size), out)  # = random_neighbour_reference
+    return out
+
+
+def random_neighbour_reference(g: Graph, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """:func:`random_neighbour` on a stored graph in plain numpy, with the uniforms ``u``."""
     starts = g.indptr[idx]
     deg = g.indptr[idx + 1] - starts
-    pick = (rng.random(idx.size) * deg).astype(np.int64)
+    pick = (u * deg).astype(np.int64)
     out = np.full(idx.size, -1, dtype=np.int64)
     has = deg > 0
     out[has] = g.indices[starts[has] + pick[has]]
@@ -43,7 +51,7 @@ def add_adopters(g: Graph, counts: np.ndarray, new: np.ndarray) -> None:
     """Add 1 to ``counts`` at every neighbour of each newly adopting node (in place)."""
     if g.complete or new.size == 0:
         return
-    np.add.at(counts, neighbours_of(g, new), 1)
+    add_neighbour_counts(g.indptr, g.indices, counts, new)  # = np.add.at(counts, neighbours_of(g, new), 1)
 
 
 def adopter_share(
@@ -52,6 +60,13 @@ def adopter_share(
     """Share of neighbours of ``idx`` who have adopted, from the running ``counts``."""
     if g.complete:
         return (total - adopted[idx]) / max(g.n - 1, 1)
+    out = np.empty(idx.size, dtype=np.float32)
+    neighbour_share(g.indptr, counts, idx, out)  # = the numpy form in adopter_share_reference
+    return out
+
+
+def adopter_share_reference(g: Graph, counts: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """:func:`adopter_share` on a stored graph in plain numpy (what the kernel is tested against)."""
     deg = g.indptr[idx + 1] - g.indptr[idx]
     return np.divide(counts[idx], deg, out=np.zeros(idx.size, dtype=np.float32), where=deg > 0)
 

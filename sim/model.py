@@ -14,9 +14,9 @@ import mesa
 import numpy as np
 
 from sim import behaviour as bh
-from sim import graphops
+from sim import graphops, journey, kernels
 from sim.agents import CustomerAgent
-from sim.channels import SCRATCH_EMPTY, fatigue_factor, reach_weights, sample_targets
+from sim.channels import Contacts, OpenRule, reach_weights, sample_targets
 from sim.ledger import Ledger
 from sim.network import build_network
 from sim.population import (
@@ -72,7 +72,13 @@ class CampaignModel(mesa.Model):
         ]
         self.w_max = [float(w.max()) if w.size else 0.0 for w in self.weights]
         self.w_mean = [float(w.mean()) if w.size else 0.0 for w in self.weights]
-        self._scratch = np.full(pop.size, SCRATCH_EMPTY, dtype=np.int32)  # for sample_targets
+        taken = np.zeros(pop.size, dtype=bool)  # scratch for sample_targets
+        self._open_rules = [
+            OpenRule(pop.stage, OPEN, pop.channel_contacts[c], ch.frequency_cap, taken)
+            for c, ch in enumerate(sc.channels.values())
+        ]  # who each channel may contact; `stage` is set to the start of each day
+        self._neg_fatigue = [np.float32(-ch.fatigue) for ch in sc.channels.values()]
+        self._stage_counts = np.zeros(len(STAGES), dtype=np.int64)
         self.adopted = np.zeros(pop.size, dtype=bool)  # ever converted
         self.adopter_nb = np.zeros(pop.size, dtype=np.int32)
         self.n_adopted = 0
@@ -95,6 +101,15 @@ class CampaignModel(mesa.Model):
         self.offer_rate = sc.offer.expected_return_pp if not sc.offer.guaranteed else sc.offer.base_rate_pp
         self._cost_per_amount = sc.offer.bonus_bp / 1e4 * sc.offer.term_days / 365
         self._rate_chasing = np.array([s.rate_chasing for s in sc.segments], dtype=np.float32)
+        # daily churn probability of a converted customer: fixed by segment and offer
+        self._churn_probability = bh.churn_probability(
+            pop.churn_hazard, sc.offer.bonus_bp / 100, self._rate_chasing[pop.segment]
+        )
+        # float32 like the fatigue they multiply, as `ch.awareness * fat` would give
+        self._awareness_coef = np.array([ch.awareness for ch in sc.channels.values()], dtype=np.float32)
+        self._consideration_coef = np.array(
+            [ch.consideration for ch in sc.channels.values()], dtype=np.float32
+        )
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -105,10 +120,10 @@ class CampaignModel(mesa.Model):
         rec["day"], rec["phase"] = d, env.phase
         campaign = d < sc.calendar.days and self._offer_open()
         self._invitations_arrive(start, rec)
-        events = self._marketing(env, start, rec) if campaign else []
-        self._awareness(start, events, rec)
+        contacts = self._marketing(env, start, rec) if campaign else None
+        self._awareness(start, contacts)
         if campaign:
-            self._consideration(env, start, events, rec)
+            self._consideration(start, contacts)
             self._decision(env, start, rec)
             self._invite(rec)
         else:
@@ -150,12 +165,12 @@ class CampaignModel(mesa.Model):
         self.pop.invited[idx] = True
         self.pop.trust[idx] = np.minimum(self.pop.trust[idx] + ref.trust_boost, 1.0)
 
-    def _marketing(self, env: Environment, start: np.ndarray, rec: dict) -> list[tuple]:
+    def _marketing(self, env: Environment, start: np.ndarray, rec: dict) -> Contacts | None:
         """Each open channel buys contacts with today's paced allowance, within capacity
-        and frequency caps; returns contact events (ids, channel, fatigue)."""
+        and frequency caps; returns the day's contacts of all channels (or None)."""
         pop, rng, scale = self.pop, self.rng, self.scale
-        allowance = self.ledger.channel_allowance(self.day)
-        events = []
+        allowance = self.ledger.channel_allowance(self.day).tolist()  # floats: cheaper arithmetic
+        ids, wear, channels, sizes = [], [], [], []
         for c, (name, ch) in enumerate(self.sc.channels.items()):
             if not env.channel_open[name]:
                 self.channel_records.append(_channel_row(self.day, name, 0, 0.0, scale))
@@ -166,73 +181,82 @@ class CampaignModel(mesa.Model):
             k = int(k_float) + int(rng.random() < k_float - int(k_float))
             if unit > 0:
                 k = min(k, int(allowance[c] // unit))
-            counts = pop.channel_contacts[c]
-
-            def open_(
-                i: np.ndarray, counts: np.ndarray = counts, limit: int = ch.frequency_cap
-            ) -> np.ndarray:
-                return OPEN[start[i]] & (counts[i] < limit)
-
-            idx = sample_targets(rng, k, self.weights[c], self.w_max[c], open_, self.w_mean[c], self._scratch)
-            fat = fatigue_factor(pop.exposures[idx], ch.fatigue)
-            counts[idx] += 1
-            pop.exposures[idx] += 1
+            rule = self._open_rules[c]
+            rule.stage = start
+            idx = sample_targets(rng, k, self.weights[c], self.w_max[c], rule, self.w_mean[c])
+            ids.append(idx)
+            wear.append(np.empty(idx.size, dtype=np.float32))
+            u = rng.random(idx.size)  # for complaints
+            neg_fatigue = self._neg_fatigue[c]
+            n_complaints = kernels.record_contacts(
+                idx, rule.counts, pop.exposures, neg_fatigue, wear[-1], u, ch.complaint_rate
+            )
             cost = idx.size * unit
             self.ledger.book_channel(c, cost)
             rec["contacts"] += idx.size * scale
             rec["marketing_spend"] += cost
-            pressure = ch.complaint_rate * (1.0 + 0.5 * (pop.exposures[idx] - 1))
-            rec["complaints"] += float((rng.random(idx.size) < pressure).sum()) * scale
-            events.append((idx, ch, fat))
+            rec["complaints"] += float(n_complaints) * scale
+            channels.append(c)
+            sizes.append(idx.size)
             self.channel_records.append(_channel_row(self.day, name, idx.size, cost, scale))
-        return events
+        if sum(sizes) == 0:
+            return None
+        return Contacts(
+            idx=np.concatenate(ids),
+            # = fatigue_factor(earlier exposures, ch.fatigue) of each contact, in one call
+            fatigue=np.exp(np.concatenate(wear)),
+            awareness=np.repeat(self._awareness_coef[channels], sizes),
+            consideration=np.repeat(self._consideration_coef[channels], sizes),
+        )
 
-    def _awareness(self, start: np.ndarray, events: list[tuple], rec: dict) -> None:
+    def _awareness(self, start: np.ndarray, contacts: Contacts | None) -> None:
         rng, stage = self.rng, self.pop.stage
-        for idx, ch, fat in events:
-            s = start[idx]
-            p = ch.awareness * fat * np.where(s == DROPPED, self.sc.behaviour.reengage, 1.0)
-            hit = idx[((s == UNAWARE) | (s == DROPPED)) & (rng.random(idx.size) < p)]
-            stage[hit[stage[hit] != CONSIDERING]] = AWARE  # an invitation today went further
+        if contacts is not None:
+            c = contacts
+            u = rng.random(c.idx.size)
+            reengage = self.sc.behaviour.reengage
+            kernels.aware_from_contacts(
+                c.idx, c.awareness, c.fatigue, u, start, stage, reengage, UNAWARE, DROPPED, CONSIDERING, AWARE
+            )
         wom = self.sc.behaviour.word_of_mouth
         if wom > 0 and self.n_adopted > 0:
             cand = np.flatnonzero(start == UNAWARE)
             u = rng.random(cand.size)
-            # only customers with an adopted neighbour can hear of it (share > 0)
-            near = slice(None) if self.graph.complete else np.flatnonzero(self.adopter_nb[cand] > 0)
-            cand, u = cand[near], u[near]
+            if not self.graph.complete:
+                nb, indptr = self.adopter_nb, self.graph.indptr
+                kernels.aware_from_neighbours(cand, u, nb, indptr, np.float32(wom), stage, CONSIDERING, AWARE)
+                return
             share = graphops.adopter_share(self.graph, self.adopter_nb, self.adopted, self.n_adopted, cand)
             hit = cand[u < wom * share]
             stage[hit[stage[hit] != CONSIDERING]] = AWARE
 
-    def _consideration(self, env: Environment, start: np.ndarray, events: list[tuple], rec: dict) -> None:
-        sc, pop, rng = self.sc, self.pop, self.rng
-        b = sc.behaviour
-        for idx, ch, fat in events:
-            sel = idx[(start[idx] == AWARE) & (rng.random(idx.size) < ch.consideration * fat)]
-            pop.stage[sel] = CONSIDERING
+    def _consideration(self, start: np.ndarray, contacts: Contacts | None) -> None:
+        pop, rng = self.pop, self.rng
+        if contacts is not None:
+            c = contacts
+            u = rng.random(c.idx.size)
+            kernels.consider_from_contacts(
+                c.idx, c.consideration, c.fatigue, u, start, pop.stage, AWARE, CONSIDERING
+            )
         cand = np.flatnonzero((start == AWARE) & (pop.stage == AWARE))
         if cand.size == 0:
             return
-        u_term = self._urgency(cand)
-        s_term = bh.social_proof(self._share(cand), pop.social_proof[cand])
-        rate = b.consider_rate * pop.trust[cand] * (1.0 + u_term + s_term)
-        p_cons = bh.hazard_probability(rate)
-        u = rng.random(cand.size)
-        pop.stage[cand[u < p_cons]] = CONSIDERING
-        pop.stage[cand[(u >= p_cons) & (u < p_cons + b.drop_rate)]] = DROPPED
+        journey.consider(self, cand, rng.random(cand.size))
 
     def _decision(self, env: Environment, start: np.ndarray, rec: dict) -> None:
         sc, pop, rng = self.sc, self.pop, self.rng
         cand = np.flatnonzero(start == CONSIDERING)
         if cand.size == 0:
             return
-        p_conv = self.conversion_probability(cand, env)
-        saw = pop.saw_competitor[cand] if env.competitor_rate is not None else False
-        p_drop = bh.combine_probabilities(sc.behaviour.drop_rate, env.competitor_pull * saw)
+        drop, pull = sc.behaviour.drop_rate, env.competitor_pull
+        if env.competitor_rate is not None:  # those who saw the rival's rate may leave for it
+            p_drop = bh.combine_probabilities(drop, pull * pop.saw_competitor[cand])
+        else:
+            p_drop = journey.either(drop, pull * False)
+        p_conv, drop_below = journey.conversion_odds(self, cand, env, p_drop)
         u = rng.random(cand.size)
-        deciders = cand[u < p_conv]
-        pop.stage[cand[(u >= p_conv) & (u < p_conv + (1 - p_conv) * p_drop)]] = DROPPED
+        # u < p_conv: decides; p_conv <= u < p_conv + (1 - p_conv) p_drop: dropped
+        deciders = kernels.settle(cand, u, p_conv, drop_below, pop.stage, DROPPED)
         if env.app_down and deciders.size:
             # a digital customer would have used the app: the journey is blocked
             blocked = rng.random(deciders.size) < pop.digital[deciders]
@@ -244,61 +268,16 @@ class CampaignModel(mesa.Model):
         self._convert(deciders, env, rec)
 
     def conversion_probability(self, idx: np.ndarray, env: Environment) -> np.ndarray:
-        """Daily P(convert) of customers ``idx`` today (see :func:`sim.behaviour.conversion_probability`)."""
-        sc, pop = self.sc, self.pop
-        o, b = sc.offer, sc.behaviour
-        on = self.incentives_on
-        amount = np.maximum(pop.amount[idx], 1.0)
-        term_years = o.term_days / 365
-        extras = ((o.cashback + o.perk_value) / amount * 100 / term_years) if on else 0.0
-        costs = o.fee_pp + b.lockup_cost_pp * o.lockup_days / 365 + o.early_withdrawal_penalty_pp * 0.1
-        p_loss = min(1.0, o.loss_probability + (0.0 if o.guaranteed else env.market_drop))
-        if self._misleading_claim(env):
-            p_loss *= 0.5  # "guaranteed principal" on a risky product hides half the risk
-        x_good, x_bad = bh.offer_outcomes(
-            self.offer_rate,
-            o.bonus_bp / 100 if on else 0.0,
-            extras,
-            costs,
-            o.loss_size_pp,
-            pop.reference[idx],
-        )
-        alpha, lam = pop.curvature[idx], pop.loss_aversion[idx]
-        value = bh.cpt_value(x_good, x_bad, p_loss, alpha, lam)
-        value = bh.framed_value(value, x_good, alpha, lam, b.frame_strength, o.frame == "loss")
-        appetite = pop.risk_appetite[idx] - env.inflation_pp * 0.2 - 2 * env.market_drop
-        gap = np.maximum(o.risk_level - appetite, 0.0)
-        trust = b.trust_weight * (pop.trust[idx] - 0.5)
-        p = bh.conversion_probability(
-            value,
-            pop.value_sensitivity[idx],
-            self._urgency(idx),
-            bh.social_proof(self._share(idx), pop.social_proof[idx]),
-            trust - b.risk_penalty * gap,
-            pop.threshold[idx],
-            b.decision_rate,
-        )
-        ok = pop.eligible[idx]
-        if o.suitability_check:
-            ok = ok & (o.risk_level <= np.round(appetite) + 0.5)
-        return np.where(ok, p, 0.0)
+        """Daily P(convert) of customers ``idx`` today (see :func:`sim.journey.conversion_odds`)."""
+        return journey.conversion_odds(self, idx, env, 0.0)[0]
 
-    def _misleading_claim(self, env: Environment) -> bool:
+    def misleading_claim(self, env: Environment) -> bool:
+        """Whether today's offer makes a claim the scenario counts as misleading."""
         bad = set(self.sc.offer.claims) & set(self.sc.complaints.misleading_claims)
         return bool(bad - env.banned_claims) and not self.sc.offer.guaranteed
 
-    def _urgency(self, idx: np.ndarray) -> np.ndarray:
-        sc = self.sc
-        days_left = sc.calendar.days - 1 - self.day
-        q_left = 1.0
-        if self.quota_left is not None and sc.offer.quota_visible:
-            q_left = self.quota_left / max(round(sc.offer.quota / self.scale), 1)
-        if days_left < 0:
-            return np.zeros(idx.size, dtype=np.float32)
-        b = sc.behaviour
-        return bh.urgency(days_left, q_left, self.pop.fomo[idx], b.urgency_days, b.scarcity_weight)
-
-    def _share(self, idx: np.ndarray) -> np.ndarray:
+    def adopter_share(self, idx: np.ndarray) -> np.ndarray:
+        """Share of each customer's neighbours who have adopted."""
         return graphops.adopter_share(self.graph, self.adopter_nb, self.adopted, self.n_adopted, idx)
 
     def _convert(self, idx: np.ndarray, env: Environment, rec: dict) -> None:
@@ -310,9 +289,11 @@ class CampaignModel(mesa.Model):
         idx = rng.permutation(idx)
         if self.quota_left is not None:
             idx = idx[: self.quota_left]
+        amount = pop.amount[idx]
         if self.incentives_on:
             rewards = (ref.inviter_reward + ref.invitee_reward) * pop.invited[idx]
-            cost = (pop.amount[idx] * self._cost_per_amount + o.cashback + rewards) * scale
+            incentive = amount * self._cost_per_amount + o.cashback
+            cost = (incentive + rewards) * scale
             n_ok = self.ledger.affordable_prefix(cost)
             if n_ok < idx.size:
                 # Those the pool cannot pay stay considering. Once it cannot pay a typical
@@ -322,8 +303,8 @@ class CampaignModel(mesa.Model):
                 left = self.ledger.incentive_left - float(cost[:n_ok].sum())
                 if left < float(np.median(cost)):
                     self.incentives_on = False
-                idx = idx[:n_ok]
-            inc = float((pop.amount[idx] * self._cost_per_amount + o.cashback).sum()) * scale
+                idx, amount = idx[:n_ok], amount[:n_ok]
+            inc = float(incentive[:n_ok].sum()) * scale
             rew = float(rewards[:n_ok].sum()) * scale
             self.ledger.incentives += inc
             self.ledger.rewards += rew
@@ -335,17 +316,17 @@ class CampaignModel(mesa.Model):
             self.quota_left -= idx.size
         pop.stage[idx] = CONVERTED
         pop.converted_day[idx] = self.day
-        unsuitable = o.risk_level > np.round(pop.risk_appetite[idx]) + 0.5
+        unsuitable = o.risk_level > np.rint(pop.risk_appetite[idx]) + 0.5
         pop.unsuitable[idx] = unsuitable
         self._adopt(idx)
         self._today.append(idx)
         rec["new_conversions"] += idx.size * scale
-        rec["new_balance"] += float(pop.amount[idx].sum()) * scale
-        rec["new_money"] += float((pop.amount[idx] * pop.new_money[idx]).sum()) * scale
+        rec["new_balance"] += float(amount.sum()) * scale
+        rec["new_money"] += float((amount * pop.new_money[idx]).sum()) * scale
         rec["invited_conversions"] += float(pop.invited[idx].sum()) * scale
         rec["mis_selling"] += float(unsuitable.sum()) * scale
         c = sc.complaints
-        p = c.mis_selling * unsuitable + (c.misleading_claim if self._misleading_claim(env) else 0.0)
+        p = c.mis_selling * unsuitable + (c.misleading_claim if self.misleading_claim(env) else 0.0)
         rec["complaints"] += float((rng.random(idx.size) < p).sum()) * scale
 
     def _adopt(self, idx: np.ndarray) -> None:
@@ -372,9 +353,9 @@ class CampaignModel(mesa.Model):
         to = graphops.random_neighbour(self.graph, senders, rng)
         to = to[to >= 0]
         rec["invitations_sent"] += to.size * self.scale
-        accepted = to[rng.random(to.size) < ref.accept_probability]
-        s = pop.stage[accepted]
-        accepted = accepted[(s == UNAWARE) | (s == AWARE) | (s == DROPPED)]
+        u = rng.random(to.size)
+        p = ref.accept_probability
+        accepted = kernels.accepted_invitations(to, u, p, pop.stage, UNAWARE, AWARE, DROPPED)
         rec["invitations_accepted"] += accepted.size * self.scale
         self.pending_invites = np.unique(accepted)
 
@@ -390,7 +371,7 @@ class CampaignModel(mesa.Model):
             cand = np.flatnonzero(~self.adopted & (start != CHURNED))
         else:
             cand = np.flatnonzero(start == UNAWARE)
-        h = dif.innovation + dif.imitation * self._share(cand)
+        h = dif.innovation + dif.imitation * self.adopter_share(cand)
         hit = cand[rng.random(cand.size) < bh.hazard_probability(h)]
         if dif.bypass_journey:
             self._convert(hit, env, rec)
@@ -403,13 +384,11 @@ class CampaignModel(mesa.Model):
         idx = np.flatnonzero(start == CONVERTED)
         if idx.size == 0:
             return
-        bonus = self.sc.offer.bonus_bp / 100
-        p = bh.churn_probability(pop.churn_hazard[idx], bonus, self._rate_chasing[pop.segment[idx]])
-        churn = idx[rng.random(idx.size) < p]
+        churn = idx[rng.random(idx.size) < self._churn_probability[idx]]
         pop.stage[churn] = CHURNED
         rec["churned_balance"] += float((pop.amount[churn] * pop.new_money[churn]).sum()) * self.scale
-        stay = idx[(pop.stage[idx] == CONVERTED) & (self.day - pop.converted_day[idx] >= RETENTION_DAYS)]
-        pop.stage[stay] = RETAINED
+        # the others are retained once they have held the product for RETENTION_DAYS
+        kernels.retain(idx, pop.stage, pop.converted_day, self.day, CONVERTED, RETAINED, RETENTION_DAYS)
 
     def _rumours(self, env: Environment) -> None:
         """A rumour starts at its seeds and spreads as an independent cascade; each
@@ -437,16 +416,14 @@ class CampaignModel(mesa.Model):
         for s in self.shocks:
             if s.kind == "competitor" and s.start == self.day:
                 pop.saw_competitor |= rng.random(pop.size) < s.reach
-        target = pop.current_rate + (env.market_shift_pp + 0.5 * env.inflation_pp)
-        if env.competitor_rate is not None:
-            target = np.where(pop.saw_competitor, np.maximum(target, env.competitor_rate), target)
-        pop.reference[:] = bh.anchored_reference(pop.reference, target, pop.anchor_speed)
+        journey.anchor(self, env)
 
     def _record(self, rec: dict) -> None:
         stage = self.pop.stage
-        if stage.size < 100_000:  # few customers: one call beats seven
-            counts = np.bincount(stage, minlength=len(STAGES)).tolist()
-        else:  # many: seven byte compares beat bincount's int64 cast of the whole column
+        if stage.size < 100_000:  # few customers: one compiled pass beats seven
+            kernels.count_codes(stage, self._stage_counts)
+            counts = self._stage_counts.tolist()
+        else:  # many: seven (vectorized) byte compares are faster still
             counts = [np.count_nonzero(stage == code) for code in range(len(STAGES))]
         for name, v in zip(STAGES, counts, strict=True):
             rec[name] = float(v * self.scale)

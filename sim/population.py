@@ -68,33 +68,34 @@ def build_population(sc: Scenario, rng: np.random.Generator) -> Population:
     n = sc.population.size
     sizes = segment_sizes(np.array([s.share for s in sc.segments]), n)
     seg = np.repeat(np.arange(len(sizes), dtype=np.int16), sizes)
-    cols: dict[str, list[np.ndarray]] = {}
-
-    def put(name: str, values: np.ndarray) -> None:
-        cols.setdefault(name, []).append(values)
-
+    # Each segment's draws go straight into its slice of the full columns (no concatenation);
+    # columns kept as float32 are rounded on assignment, as astype would.
+    f32 = np.float32
+    col = {name: np.empty(n, dtype) for name, dtype in _DRAWN.items()}
+    lo = 0
     for s, k in zip(sc.segments, sizes, strict=True):
         k = int(k)
-        put("balance", np.maximum(draw(s.balance, rng, k), 0.0))
-        put("current_rate", draw(s.current_rate_pp, rng, k))
-        put("risk_appetite", np.clip(draw(s.risk_appetite, rng, k), 1, 5))
-        put("digital", np.clip(draw(s.digital_affinity, rng, k), 0, 1))
-        put("trust", np.clip(draw(s.trust, rng, k), 0, 1))
-        put("loss_aversion", np.maximum(draw(s.loss_aversion, rng, k), 0.0))
-        put("curvature", np.clip(draw(s.curvature, rng, k), 0.05, 1.5))
-        put("anchor_weight", np.clip(draw(s.anchor_weight, rng, k), 0, 1))
-        put("anchor_speed", np.clip(draw(s.anchor_speed, rng, k), 0, 1))
-        put("fomo", np.maximum(draw(s.fomo, rng, k), 0.0))
-        put("social_proof", np.maximum(draw(s.social_proof, rng, k), 0.0))
-        put("value_sensitivity", np.maximum(draw(s.value_sensitivity, rng, k), 0.0))
-        put("threshold", draw(s.threshold, rng, k))
-        put("churn_hazard", np.full(k, s.churn_hazard))
-        put("eligible", rng.random(k) < s.eligible)
-        put("new_money", np.full(k, s.new_money_share))
-        put("amount_share", np.full(k, s.amount_share))
-        put("aware0", rng.random(k) < s.initially_aware)
+        part = slice(lo, lo + k)
+        lo += k
+        col["balance"][part] = np.maximum(draw(s.balance, rng, k), 0.0)
+        col["current_rate"][part] = draw(s.current_rate_pp, rng, k)
+        col["risk_appetite"][part] = np.clip(draw(s.risk_appetite, rng, k), 1, 5)
+        col["digital"][part] = np.clip(draw(s.digital_affinity, rng, k), 0, 1)
+        col["trust"][part] = np.clip(draw(s.trust, rng, k), 0, 1)
+        col["loss_aversion"][part] = np.maximum(draw(s.loss_aversion, rng, k), 0.0)
+        col["curvature"][part] = np.clip(draw(s.curvature, rng, k), 0.05, 1.5)
+        col["anchor_weight"][part] = np.clip(draw(s.anchor_weight, rng, k), 0, 1)
+        col["anchor_speed"][part] = np.clip(draw(s.anchor_speed, rng, k), 0, 1)
+        col["fomo"][part] = np.maximum(draw(s.fomo, rng, k), 0.0)
+        col["social_proof"][part] = np.maximum(draw(s.social_proof, rng, k), 0.0)
+        col["value_sensitivity"][part] = np.maximum(draw(s.value_sensitivity, rng, k), 0.0)
+        col["threshold"][part] = draw(s.threshold, rng, k)
+        col["churn_hazard"][part] = s.churn_hazard
+        col["eligible"][part] = rng.random(k) < s.eligible
+        col["new_money"][part] = s.new_money_share
+        col["amount_share"][part] = s.amount_share
+        col["aware0"][part] = rng.random(k) < s.initially_aware
 
-    col = {name: np.concatenate(parts) for name, parts in cols.items()}
     offer = sc.offer
     amount = col["balance"] * col["amount_share"]
     if offer.max_amount is not None:
@@ -106,26 +107,25 @@ def build_population(sc: Scenario, rng: np.random.Generator) -> Population:
     w = col["anchor_weight"]
     reference = (1 - w) * col["current_rate"] + w * list_rate
     stage = np.where(col["aware0"], AWARE, UNAWARE).astype(np.int8)
-    f32 = np.float32
     return Population(
         segment=seg,
         balance=col["balance"],
         amount=amount,
         current_rate=col["current_rate"].astype(f32),
         reference=reference.astype(f32),
-        risk_appetite=col["risk_appetite"].astype(f32),
-        digital=col["digital"].astype(f32),
-        trust=col["trust"].astype(f32),
-        loss_aversion=col["loss_aversion"].astype(f32),
-        curvature=col["curvature"].astype(f32),
-        anchor_speed=col["anchor_speed"].astype(f32),
-        fomo=col["fomo"].astype(f32),
-        social_proof=col["social_proof"].astype(f32),
-        value_sensitivity=col["value_sensitivity"].astype(f32),
-        threshold=col["threshold"].astype(f32),
-        churn_hazard=col["churn_hazard"].astype(f32),
+        risk_appetite=col["risk_appetite"],
+        digital=col["digital"],
+        trust=col["trust"],
+        loss_aversion=col["loss_aversion"],
+        curvature=col["curvature"],
+        anchor_speed=col["anchor_speed"],
+        fomo=col["fomo"],
+        social_proof=col["social_proof"],
+        value_sensitivity=col["value_sensitivity"],
+        threshold=col["threshold"],
+        churn_hazard=col["churn_hazard"],
         eligible=col["eligible"] & (amount > 0),
-        new_money=col["new_money"].astype(f32),
+        new_money=col["new_money"],
         stage=stage,
         converted_day=np.full(n, -1, dtype=np.int32),
         invited=np.zeros(n, dtype=bool),
@@ -135,3 +135,27 @@ def build_population(sc: Scenario, rng: np.random.Generator) -> Population:
         saw_competitor=np.zeros(n, dtype=bool),
         unsuitable=np.zeros(n, dtype=bool),
     )
+
+
+# Drawn columns and their storage: float64 where later arithmetic needs full precision.
+_F32 = np.float32
+_DRAWN: dict[str, type] = {
+    "balance": np.float64,
+    "current_rate": np.float64,
+    "risk_appetite": _F32,
+    "digital": _F32,
+    "trust": _F32,
+    "loss_aversion": _F32,
+    "curvature": _F32,
+    "anchor_weight": np.float64,
+    "anchor_speed": _F32,
+    "fomo": _F32,
+    "social_proof": _F32,
+    "value_sensitivity": _F32,
+    "threshold": _F32,
+    "churn_hazard": _F32,
+    "eligible": np.bool_,
+    "new_money": _F32,
+    "amount_share": np.float64,
+    "aware0": np.bool_,
+}
