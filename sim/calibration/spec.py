@@ -151,7 +151,7 @@ class CalibrationSpec(Strict):
 
     @property
     def per_period(self) -> bool:
-        """With exogenous inputs every period is its own run (see docs/calibration.md)."""
+        """With exogenous inputs every period is its own run (README: "Per-period runs")."""
         return bool(self.inputs)
 
 
