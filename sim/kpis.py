@@ -16,10 +16,8 @@ from sim.scenario import STAGES
 if TYPE_CHECKING:
     from sim.model import CampaignModel
 
-DAILY_COLUMNS = (
-    "day",
-    "phase",
-    *STAGES,
+#: Flows the model adds up during a day (the rest of a daily row is state at day end).
+DAILY_COUNTERS = (
     "new_conversions",
     "new_balance",
     "new_money",
@@ -33,6 +31,13 @@ DAILY_COLUMNS = (
     "invited_conversions",
     "complaints",
     "mis_selling",
+)
+
+DAILY_COLUMNS = (
+    "day",
+    "phase",
+    *STAGES,
+    *DAILY_COUNTERS,
     "quota_remaining",
     "budget_remaining",
     "incentives_on",

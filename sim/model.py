@@ -17,6 +17,7 @@ from sim import behaviour as bh
 from sim import graphops, journey, kernels
 from sim.agents import CustomerAgent
 from sim.channels import Contacts, OpenRule, reach_weights, sample_targets
+from sim.kpis import DAILY_COUNTERS
 from sim.ledger import Ledger
 from sim.network import build_network
 from sim.population import (
@@ -116,7 +117,7 @@ class CampaignModel(mesa.Model):
         sc, pop, d = self.sc, self.pop, self.day
         env = environment(sc, self.shocks, d)
         start = pop.stage.copy()
-        rec = dict.fromkeys(_COUNTERS, 0.0)
+        rec = dict.fromkeys(DAILY_COUNTERS, 0.0)
         rec["day"], rec["phase"] = d, env.phase
         campaign = d < sc.calendar.days and self._offer_open()
         self._invitations_arrive(start, rec)
@@ -433,22 +434,6 @@ class CampaignModel(mesa.Model):
         self.peak_load = max(self.peak_load, rec["new_conversions"])
         self.records.append(rec)
 
-
-_COUNTERS = (
-    "contacts",
-    "marketing_spend",
-    "new_conversions",
-    "new_balance",
-    "new_money",
-    "churned_balance",
-    "incentive_cost",
-    "reward_cost",
-    "invitations_sent",
-    "invitations_accepted",
-    "invited_conversions",
-    "complaints",
-    "mis_selling",
-)
 
 
 def _channel_row(day: int, name: str, n: int, cost: float, scale: float) -> dict:
