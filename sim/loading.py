@@ -204,6 +204,10 @@ def validate[M: BaseModel](schema: type[M], data: Mapping[str, Any], source: str
             for line in _describe(err, schema).split("\n"):
                 if line not in lines:
                     lines.append(line)
+        raw = getattr(schema, "raw_problems", None)
+        if raw and not any(e["type"] == "value_error" and not e["loc"] for e in errors):
+            # cross-field rules run only once every field is valid: check the raw data too
+            lines.extend(p for p in raw(data) if p not in lines)
         raise SpecError(source, lines) from None
 
 

@@ -7,7 +7,8 @@ scales it to the simulated population with ``population.represents / population.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -260,30 +261,58 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _cross(self) -> Scenario:
-        errors = []
-        total = sum(s.share for s in self.segments)
-        if abs(total - 1) > 1e-6:
-            errors.append(f"segments: shares must sum to 1, they sum to {total:.4g}")
-        names = [s.name for s in self.segments]
-        if len(set(names)) != len(names):
-            errors.append("segments: names must be unique")
-        if self.channels:
-            share = sum(c.budget_share for c in self.channels.values())
-            if abs(share - 1) > 1e-6:
-                errors.append(f"channels: budget_share must sum to 1, they sum to {share:.4g}")
-        for cname, ch in self.channels.items():
-            for seg in ch.reach:
-                if seg not in names:
-                    errors.append(f"channels.{cname}.reach: unknown segment {seg!r}")
-        for i, s in enumerate(self.shocks):
-            if s.channel and s.channel != "app" and s.channel not in self.channels:
-                errors.append(f"shocks.{i}.channel: unknown channel {s.channel!r}")
-        if self.network.kind == "homophily" and len(self.segments) < 2:
-            errors.append("network.kind: homophily needs at least two segments")
-        if errors:
-            raise ValueError("; ".join(errors))
+        problems = cross_field_problems(
+            self.model_dump(include={"segments", "channels", "shocks", "network"})
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    @staticmethod
+    def raw_problems(data: Mapping[str, Any]) -> list[str]:
+        """Cross-field problems of unvalidated data, so they are reported alongside field
+        errors rather than only once every field is valid."""
+        return cross_field_problems(data)
 
     @property
     def horizon(self) -> int:
         return self.calendar.days + self.calendar.observation_days
+
+
+def cross_field_problems(data: Mapping[str, Any]) -> list[str]:
+    """Rules that span sections, checked on plain data (validated or raw). A rule whose
+    inputs are malformed is skipped: the field errors already say what is wrong there."""
+    problems: list[str] = []
+    segments = [x for x in _items(data.get("segments")) if isinstance(x, Mapping)]
+    shares = [x.get("share") for x in segments]
+    if segments and all(_is_number(v) for v in shares) and abs(sum(shares) - 1) > 1e-6:
+        problems.append(f"segments: shares must sum to 1, they sum to {sum(shares):.4g}")
+    names = [x.get("name") for x in segments]
+    if len(set(map(str, names))) != len(names):
+        problems.append("segments: names must be unique")
+    channels = data.get("channels") if isinstance(data.get("channels"), Mapping) else {}
+    budget = [c.get("budget_share") for c in channels.values() if isinstance(c, Mapping)]
+    complete = channels and len(budget) == len(channels) and all(_is_number(v) for v in budget)
+    if complete and abs(sum(budget) - 1) > 1e-6:
+        problems.append(f"channels: budget_share must sum to 1, they sum to {sum(budget):.4g}")
+    for cname, ch in channels.items():
+        reach = ch.get("reach") if isinstance(ch, Mapping) else None
+        for seg in reach if isinstance(reach, Mapping) else ():
+            if seg not in names:
+                problems.append(f"channels.{cname}.reach: unknown segment {seg!r}")
+    for i, shock in enumerate(_items(data.get("shocks"))):
+        ch = shock.get("channel") if isinstance(shock, Mapping) else None
+        if isinstance(ch, str) and ch != "app" and ch not in channels:
+            problems.append(f"shocks.{i}.channel: unknown channel {ch!r}")
+    network = data.get("network")
+    if isinstance(network, Mapping) and network.get("kind") == "homophily" and len(segments) < 2:
+        problems.append("network.kind: homophily needs at least two segments")
+    return problems
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

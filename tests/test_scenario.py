@@ -146,3 +146,20 @@ def test_apply_overrides_does_not_touch_its_input() -> None:
     out = apply_overrides(data, ["a.b=2", "xs.0.c=[1, 2]", "new.key=true"])
     assert data == {"a": {"b": 1}, "xs": [{"c": 1}]}
     assert out == {"a": {"b": 2}, "xs": [{"c": [1, 2]}], "new": {"key": True}}
+
+
+def test_cross_field_rules_are_reported_with_field_errors(tmp_path: Path) -> None:
+    """A field error must not hide a cross-field one: both come in the same report."""
+    sprint = Path(__file__).resolve().parents[1] / "scenarios" / "deposit_sprint.toml"
+    bad = write(
+        tmp_path / "both.toml",
+        f'base = "{sprint}"\n[population]\nsize = 3\n[channels.branch]\nbudget_share = 0.9\n'
+        "reach = { vips = 0.4 }\n",
+    )
+    with pytest.raises(SpecError) as info:
+        load_scenario(bad)
+    problems = info.value.problems
+    assert any(p.startswith("population.size: Input should be greater than or equal to 10") for p in problems)
+    assert "channels: budget_share must sum to 1, they sum to 1.6" in problems
+    assert "channels.branch.reach: unknown segment 'vips'" in problems
+    assert len(problems) == 3
