@@ -339,10 +339,10 @@ class CampaignModel(mesa.Model):
     def _invite(self, rec: dict) -> None:
         """Recent converters send invitations to random neighbours; accepted ones act tomorrow."""
         ref, pop, rng = self.sc.referral, self.pop, self.rng
-        if ref.invite_rate <= 0 or ref.active_days == 0 or not self.recent_converters:
+        if ref.invite_rate <= 0 or ref.active_days == 0 or self.sc.network.kind == "none":
             return
-        if self.sc.network.kind == "none":
-            return
+        if not self.recent_converters:
+            return  # day 0: nobody has converted yet
         if not self.incentives_on and (ref.inviter_reward + ref.invitee_reward) > 0:
             return  # the referral programme stops with the incentive money
         inviters = np.concatenate(list(self.recent_converters))
@@ -433,7 +433,6 @@ class CampaignModel(mesa.Model):
         rec["incentives_on"] = self.incentives_on
         self.peak_load = max(self.peak_load, rec["new_conversions"])
         self.records.append(rec)
-
 
 
 def _channel_row(day: int, name: str, n: int, cost: float, scale: float) -> dict:

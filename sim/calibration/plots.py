@@ -14,13 +14,7 @@ import pyabc
 import pyabc.visualization as abcplot
 
 from sim.calibration.spec import CalibrationSpec
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+from sim.report.plots import save_png
 
 
 def _limits(spec: CalibrationSpec, sample: pd.DataFrame) -> dict[str, tuple[float, float]]:
@@ -45,7 +39,7 @@ def pairs(sample: pd.DataFrame, spec: CalibrationSpec, path: Path) -> Path:
         abcplot.plot_kde_1d(
             sample[names], sample["weight"].to_numpy(), x=names[0], ax=ax, refval=truth or None
         )
-        return _save(fig, path)
+        return save_png(fig, path)
     arr = abcplot.plot_kde_matrix(
         sample[names],
         sample["weight"].to_numpy(),
@@ -56,12 +50,12 @@ def pairs(sample: pd.DataFrame, spec: CalibrationSpec, path: Path) -> Path:
         numy=40,
     )
     fig = np.asarray(arr).flat[0].figure
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def epsilons(history: pyabc.storage.History, path: Path) -> Path:
     ax = abcplot.plot_epsilons(history, size=(5, 3.5))
-    return _save(ax.figure, path)
+    return save_png(ax.figure, path)
 
 
 def predictive(bands: pd.DataFrame, level: float, path: Path) -> Path:
@@ -83,7 +77,7 @@ def predictive(bands: pd.DataFrame, level: float, path: Path) -> Path:
         ax.legend(fontsize=8)
     axes[-1, 0].set_xlabel("period")
     fig.autofmt_xdate()
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def all_plots(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 
 import pandas as pd
 
+from sim.report.html import embed_png
 from sim.results import atomic_write
 
 CSS = """
@@ -16,11 +16,6 @@ table{border-collapse:collapse;margin:1em 0}
 td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}
 th:first-child,td:first-child{text-align:left}img{max-width:100%}.note{color:#555;font-size:90%}
 """
-
-
-def _img(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
 def _table(df: pd.DataFrame) -> str:
@@ -49,14 +44,14 @@ def write_report(
         f"<h2>Posterior parameters (median, {level:.0%} credible interval)</h2>",
         _table(parameters),
         "<h2>Posterior pairs</h2>",
-        _img(plots["posterior_pairs"]),
+        embed_png(plots["posterior_pairs"]),
         f"<h2>Posterior predictive ({level:.0%} band) and holdout forecast</h2>",
-        _img(plots["predictive"]),
+        embed_png(plots["predictive"]),
         "<p class='note'>coverage: share of observed periods inside the band; the held-out periods "
         f"were not fitted, so their coverage near {level:.0%} means an honest forecast.</p>",
         _table(coverage),
         "<h2>ABC tolerance by generation</h2>",
-        _img(plots["epsilons"]),
+        embed_png(plots["epsilons"]),
         "<p class='note'>files: posterior.parquet (weighted sample), parameters.csv, predictive.parquet, "
         "bands.csv, coverage.csv, calibrated_scenario.toml, abc.db (pyabc history; resumable), "
         "manifest.json.</p>",

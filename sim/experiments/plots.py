@@ -11,14 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.report.plots import save_png
 from sim.report.stats import bands
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
 
 
 def _grid(n: int, width: float = 4.0, height: float = 3.2) -> tuple[plt.Figure, np.ndarray]:
@@ -57,7 +51,7 @@ def lever_boxes(runs: pd.DataFrame, factors: dict[str, str], kpi: str, path: Pat
         ax.set_title(f"{col} ({role})", fontsize=9)
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
         ax.set_ylabel(kpi)
-    return _save(fig, path)
+    return save_png(fig, path, dpi=100)
 
 
 def response_surface(runs: pd.DataFrame, x: str, y: str, kpi: str, path: Path) -> Path:
@@ -86,7 +80,7 @@ def response_surface(runs: pd.DataFrame, x: str, y: str, kpi: str, path: Path) -
                 color="white" if cmap == "viridis" else "black",
             )
         fig.colorbar(im, ax=ax)
-    return _save(fig, path)
+    return save_png(fig, path, dpi=100)
 
 
 def fan_chart(
@@ -105,7 +99,7 @@ def fan_chart(
         ax.fill_between(b.index, b["p05"], b["p95"], color=line.get_color(), alpha=0.18)
     ax.set(xlabel="day", ylabel=column, title=f"Daily {column} (median, 5-95% band)")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path, dpi=100)
 
 
 def sensitivity_bars(indices: pd.DataFrame, path: Path) -> Path:
@@ -121,7 +115,7 @@ def sensitivity_bars(indices: pd.DataFrame, path: Path) -> Path:
         ax.set_title(kpi, fontsize=10)
         ax.axvline(0, color="grey", lw=0.5)
     axes[0].legend(fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path, dpi=100)
 
 
 def s2_heatmap(s2: pd.DataFrame, kpi: str, path: Path) -> Path:
@@ -136,7 +130,7 @@ def s2_heatmap(s2: pd.DataFrame, kpi: str, path: Path) -> Path:
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set_title(f"second-order indices S2: {kpi}")
     fig.colorbar(im, ax=ax)
-    return _save(fig, path)
+    return save_png(fig, path, dpi=100)
 
 
 def convergence(conv: pd.DataFrame, kpi: str, path: Path) -> Path:
@@ -155,7 +149,7 @@ def convergence(conv: pd.DataFrame, kpi: str, path: Path) -> Path:
     a1.set(ylabel="ST", title=f"{kpi}: total-order index vs N")
     a2.set(ylabel="width of ST interval", title="interval width vs N")
     a1.legend(fontsize=7, ncols=2)
-    return _save(fig, path)
+    return save_png(fig, path, dpi=100)
 
 
 def compare_distributions(runs: pd.DataFrame, paired: pd.DataFrame, kpis: list[str], path: Path) -> Path:
@@ -174,7 +168,7 @@ def compare_distributions(runs: pd.DataFrame, paired: pd.DataFrame, kpis: list[s
         axes[1, j].axvline(0, color="red", lw=0.8)
         axes[1, j].set_title(f"B - A: {kpi}", fontsize=9)
     axes[0, 0].legend(fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path, dpi=100)
 
 
 def _short(v: object) -> str:

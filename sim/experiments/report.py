@@ -5,20 +5,14 @@ Figures are PNG files in the results folder, embedded so the report opens anywhe
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.report.html import CSS
+from sim.report.html import CSS, embed_png
 from sim.results import atomic_write
-
-
-def image(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
 def table(df: pd.DataFrame, digits: int = 3) -> str:
@@ -65,7 +59,7 @@ def failures_block(failures: pd.DataFrame) -> list[str]:
 
 
 def figures(plots: dict[str, Path]) -> list[str]:
-    return [f"<h2>{html.escape(t)}</h2>{image(p)}" for t, p in plots.items()]
+    return [f"<h2>{html.escape(t)}</h2>{embed_png(p)}" for t, p in plots.items()]
 
 
 def sweep_page(

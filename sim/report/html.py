@@ -35,7 +35,8 @@ def _fmt(kpi: str, v: float, currency: str) -> str:
     return f"{v:.3g}"
 
 
-def _img(path: Path) -> str:
+def embed_png(path: Path) -> str:
+    """An <img> carrying the PNG itself, so a report is one self-contained file."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
@@ -54,7 +55,7 @@ def write_report(
         for r in table.itertuples()
     )
     warn = ' class="warn"' if p_neg > 0.1 else ""
-    figures = "".join(f"<h2>{html.escape(t)}</h2>{_img(p)}" for t, p in plots.items())
+    figures = "".join(f"<h2>{html.escape(t)}</h2>{embed_png(p)}" for t, p in plots.items())
     n = len(summary)
     doc = f"""<!doctype html><html><head><meta charset="utf-8">
 <title>campaign-sim: {html.escape(scenario.name)}</title><style>{CSS}</style></head><body>

@@ -26,9 +26,10 @@ KPI_PLOTS = (
 )
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def save_png(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
+    """Lay out, write and close a figure (closing keeps long sweeps from leaking memory)."""
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
 
@@ -44,7 +45,7 @@ def funnel(daily: pd.DataFrame, path: Path) -> Path:
         ax.fill_between(b.index, b["p05"], b["p95"], color=line.get_color(), alpha=0.2)
     ax.set(xlabel="day", ylabel="customers", title="Journey stages (median, 5-95% band)")
     ax.legend(ncols=3, fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def kpi_histograms(summary: pd.DataFrame, currency: str, path: Path) -> Path:
@@ -57,7 +58,7 @@ def kpi_histograms(summary: pd.DataFrame, currency: str, path: Path) -> Path:
         unit = f" ({currency})" if kpi in {"cost_per_acquisition", "incremental_balance", "net_value"} else ""
         ax.set_title(kpi + unit, fontsize=9)
     fig.suptitle("KPI distributions across replications (line: median)")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def spend_vs_conversions(daily: pd.DataFrame, currency: str, path: Path) -> Path:
@@ -67,7 +68,7 @@ def spend_vs_conversions(daily: pd.DataFrame, currency: str, path: Path) -> Path
         ax.plot(g["marketing_spend"].cumsum(), g["new_conversions"].cumsum(), color="#4C72B0", alpha=0.3)
     ax.set(xlabel=f"cumulative marketing spend ({currency})", ylabel="cumulative conversions")
     ax.set_title("Spend against conversions")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def invitations(daily: pd.DataFrame, path: Path) -> Path:
@@ -78,7 +79,7 @@ def invitations(daily: pd.DataFrame, path: Path) -> Path:
         ax.fill_between(b.index, b["p05"], b["p95"], color=line.get_color(), alpha=0.2)
     ax.set(xlabel="day", ylabel="per day", title="Invitations (median, 5-95% band)")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def all_plots(daily: pd.DataFrame, summary: pd.DataFrame, currency: str, folder: Path) -> dict[str, Path]:
