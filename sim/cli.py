@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from tqdm import tqdm
 
 from sim.loading import SpecError, dump_scenario, load_scenario
+from sim.report import format as fmt
 from sim.report import kpi_table, write_report
 from sim.results import atomic_write, prepare_out, provenance, write_json, write_table
 from sim.runner import run_replications
@@ -88,8 +89,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     med = kpis.set_index("kpi")["median"]
     print(f"{sc.name}: {args.replications} replications -> {out}")
     print(
-        f"  median conversions {med['conversions']:,.0f}, ROI {med['roi']:.2f}, "
-        f"CPA {med['cost_per_acquisition']:,.1f} {sc.currency}"
+        f"  median conversions {fmt.count(med['conversions'])}, ROI {fmt.percent(med['roi'])}, "
+        f"CPA {fmt.money(med['cost_per_acquisition'], sc.currency)}"
     )
     print(f"report: {report}")
     return 0

@@ -6,11 +6,11 @@ import base64
 import html
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from sim.report import format as fmt
 from sim.report.plots import all_plots
-from sim.report.stats import MONEY, kpi_table, probability_roi_negative
+from sim.report.stats import kpi_table, probability_roi_negative
 from sim.results import atomic_write
 from sim.scenario import Scenario
 
@@ -24,15 +24,7 @@ th:first-child,td:first-child{text-align:left}.warn{color:#b00;font-weight:bold}
 
 
 def _fmt(kpi: str, v: float, currency: str) -> str:
-    if not np.isfinite(v):
-        return "n/a"
-    if kpi in MONEY:
-        return f"{v:,.0f} {currency}"
-    if kpi in {"conversion_rate", "retention_30d", "budget_used_share"}:
-        return f"{v:.1%}"
-    if abs(v) >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.3g}"
+    return fmt.kpi(kpi, v, currency)
 
 
 def embed_png(path: Path) -> str:

@@ -7,18 +7,6 @@ import pandas as pd
 
 from sim.kpis import SUMMARY_KPIS
 
-MONEY = {
-    "cost_per_acquisition",
-    "incremental_balance",
-    "net_value",
-    "marketing_spend",
-    "incentive_cost",
-    "reward_cost",
-    "fixed_cost",
-    "total_cost",
-    "budget_used",
-}
-
 
 def kpi_table(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per KPI: median and the 90% interval (5th and 95th percentiles) across
