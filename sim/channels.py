@@ -23,6 +23,7 @@ class Contacts:
     fatigue: np.ndarray  # float32 multiplier exp(-f * earlier exposures)
     awareness: np.ndarray  # float32 P(aware | contacted) of the channel, before fatigue
     consideration: np.ndarray  # float32 P(considering | contacted, aware), before fatigue
+    salts: tuple[tuple[int, int], ...] = ()  # (channel stream key, contacts) per block of idx
 
 
 def reach_weights(
@@ -72,7 +73,7 @@ class OpenRule:
     ) -> None:
         self.stage = stage  # int8 stage codes
         self.open_stage = open_stage  # bool, one per stage code
-        self.counts = counts  # uint8 contacts so far by this channel
+        self.counts = counts  # uint16 contacts so far by this channel
         self.limit = limit
         self.taken = taken
 
@@ -110,8 +111,9 @@ def sample_targets(
         m = int(need / accept * 1.3) + 16
         if m > 2 * n:
             break
-        idx = rng.integers(0, n, m)
-        u = rng.random(m, dtype=np.float32)
+        idx, u = _uniform_ids(rng, n, m)
+        if isinstance(rng.bit_generator, np.random.PCG64):
+            rng.bit_generator.advance(_ROUND_STRIDE - m)  # the next round starts at a fixed place
         if fused:
             r = open_mask_fn
             filled = accept_distinct(
@@ -142,6 +144,18 @@ def sample_targets(
 
 
 SCRATCH_EMPTY = np.iinfo(np.int32).max
+_ROUND_STRIDE = 1 << 48  # draws reserved for each sampling round (far more than any round makes)
+
+
+def _uniform_ids(rng: np.random.Generator, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """``m`` uniform ids below ``n`` and a uniform for each, both from one float64 draw
+    (``n * r`` split into its integer and fractional parts: 53 bits hold both for any
+    population size). One draw per id keeps the first ``j`` pairs the same whatever ``m``,
+    so a channel buying one more contact still picks the same customers first."""
+    x = rng.random(m) * n
+    idx = x.astype(np.int64)
+    np.minimum(idx, n - 1, out=idx)  # r * n may round up to n
+    return idx, (x - idx).astype(np.float32)
 
 
 def _append_distinct(chosen: np.ndarray, new: np.ndarray, scratch: np.ndarray | None) -> np.ndarray:

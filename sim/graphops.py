@@ -26,13 +26,14 @@ def neighbours_of(g: Graph, idx: np.ndarray) -> np.ndarray:
     return g.indices[offsets + np.arange(total)].astype(np.int64)
 
 
-def random_neighbour(g: Graph, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One uniformly chosen neighbour per entry of ``idx`` (-1 for isolated nodes)."""
+def random_neighbour(g: Graph, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """One neighbour per entry of ``idx``, number ``int(u * degree)`` of its neighbours for
+    the uniforms ``u`` (-1 for isolated nodes)."""
     if g.complete:
-        other = rng.integers(0, g.n - 1, idx.size)
+        other = np.minimum((u * (g.n - 1)).astype(np.int64), g.n - 2)
         return other + (other >= idx)  # skip self
     out = np.empty(idx.size, dtype=np.int64)
-    pick_neighbours(g.indptr, g.indices, idx, rng.random(idx.size), out)  # = random_neighbour_reference
+    pick_neighbours(g.indptr, g.indices, idx, u, out)  # = random_neighbour_reference
     return out
 
 

@@ -262,9 +262,9 @@ def _load_for_model_dtypes() -> None:
     indptr.setflags(write=False)  # graphs are read-only
     indices.setflags(write=False)
     counts = np.zeros(1, np.int32)
-    accept_distinct(i64, f32, np.float32(0), f32, i8, np.zeros(7, np.bool_), np.zeros(1, np.uint8), 1,
+    accept_distinct(i64, f32, np.float32(0), f32, i8, np.zeros(7, np.bool_), np.zeros(1, np.uint16), 1,
                     np.zeros(1, np.bool_), np.zeros(1, np.int64), 0)  # fmt: skip
-    record_contacts(i64[:0], np.zeros(1, np.uint8), np.zeros(1, np.int16), np.float32(0), f32, f64, 0.0)
+    record_contacts(i64[:0], np.zeros(1, np.uint16), np.zeros(1, np.int32), np.float32(0), f32, f64, 0.0)
     aware_from_contacts(i64, f32, f32, f64, i8, i8.copy(), 0.0, 0, 1, 2, 3)
     consider_from_contacts(i64, f32, f32, f64, i8, i8.copy(), 1, 2)
     aware_from_neighbours(i64, f64, counts, indptr, np.float32(0), i8.copy(), 2, 1)

@@ -32,10 +32,17 @@ from sim.population import (
 )
 from sim.scenario import STAGES, Scenario
 from sim.shocks import Environment, environment, realize_shocks
+from sim.streams import Streams, poisson_quantile, stream_key
 
 RETENTION_DAYS = 30
 OPEN = np.zeros(len(STAGES), dtype=bool)
 OPEN[[UNAWARE, AWARE, CONSIDERING, DROPPED]] = True  # stages marketing may still target
+# Per-customer uniforms, one stream per kind of daily draw (see sim.streams).
+_KEYED = (
+    "awareness", "contact_consideration", "contact_complaints", "word_of_mouth", "consideration",
+    "decision", "order", "sale_complaints", "diffusion", "churn", "competitor_seen", "invites",
+    "invite_to", "invite_accept",
+)  # fmt: skip
 
 
 class CampaignModel(mesa.Model):
@@ -49,24 +56,30 @@ class CampaignModel(mesa.Model):
         agents: bool | None = None,
     ) -> None:
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        super().__init__(rng=np.random.default_rng(ss))
+        self.streams = streams = Streams(ss)
+        super().__init__(rng=streams.generator("mesa"))
         self.seed_sequence = ss
         self.sc = sc = scenario
         self.scale = sc.population.scale
         self.segment_names = [s.name for s in sc.segments]
         self.channel_names = list(sc.channels)
-        rng = self.rng
-        self.pop = pop = build_population(sc, rng)
+        self.pop = pop = build_population(sc, streams.generator("population"))
         self.graph = build_network(
             sc.network.kind,
             pop.size,
-            rng,
+            streams.generator("graph"),
             mean_degree=sc.network.mean_degree,
             rewire=sc.network.rewire,
             homophily=sc.network.homophily,
             groups=pop.segment,
         )
-        self.shocks = realize_shocks(sc, rng)
+        self.shocks = realize_shocks(sc, streams.generator("shocks"))
+        self._channel_rng = [streams.daily(f"channel:{name}") for name in sc.channels]
+        self._channel_salt = [stream_key(name) for name in sc.channels]
+        self._u = {name: streams.keyed(name) for name in _KEYED}
+        self._daily_rng = {name: streams.daily(name) for name in ("outage", "rumours")}
+        # inverse CDF of the invitations a converter sends a day (Poisson)
+        self._invites_per_day = poisson_quantile(sc.referral.invite_rate)
         self.ledger = Ledger.from_scenario(sc)
         self.weights = [
             reach_weights(ch, self.segment_names, pop.segment, pop.digital) for ch in sc.channels.values()
@@ -169,13 +182,14 @@ class CampaignModel(mesa.Model):
     def _marketing(self, env: Environment, start: np.ndarray, rec: dict) -> Contacts | None:
         """Each open channel buys contacts with today's paced allowance, within capacity
         and frequency caps; returns the day's contacts of all channels (or None)."""
-        pop, rng, scale = self.pop, self.rng, self.scale
+        pop, scale, d = self.pop, self.scale, self.day
         allowance = self.ledger.channel_allowance(self.day).tolist()  # floats: cheaper arithmetic
-        ids, wear, channels, sizes = [], [], [], []
+        ids, wear, channels, sizes, salts = [], [], [], [], []
         for c, (name, ch) in enumerate(self.sc.channels.items()):
             if not env.channel_open[name]:
                 self.channel_records.append(_channel_row(self.day, name, 0, 0.0, scale))
                 continue
+            rng = self._channel_rng[c].on(d)
             unit = ch.unit_cost * scale  # one simulated contact stands for `scale` real ones
             cap = ch.daily_capacity / scale
             k_float = cap if unit <= 0 else min(cap, allowance[c] / unit)
@@ -187,7 +201,7 @@ class CampaignModel(mesa.Model):
             idx = sample_targets(rng, k, self.weights[c], self.w_max[c], rule, self.w_mean[c])
             ids.append(idx)
             wear.append(np.empty(idx.size, dtype=np.float32))
-            u = rng.random(idx.size)  # for complaints
+            u = self._u["contact_complaints"](d, idx, self._channel_salt[c])
             neg_fatigue = self._neg_fatigue[c]
             n_complaints = kernels.record_contacts(
                 idx, rule.counts, pop.exposures, neg_fatigue, wear[-1], u, ch.complaint_rate
@@ -199,6 +213,7 @@ class CampaignModel(mesa.Model):
             rec["complaints"] += float(n_complaints) * scale
             channels.append(c)
             sizes.append(idx.size)
+            salts.append(self._channel_salt[c])
             self.channel_records.append(_channel_row(self.day, name, idx.size, cost, scale))
         if sum(sizes) == 0:
             return None
@@ -208,13 +223,17 @@ class CampaignModel(mesa.Model):
             fatigue=np.exp(np.concatenate(wear)),
             awareness=np.repeat(self._awareness_coef[channels], sizes),
             consideration=np.repeat(self._consideration_coef[channels], sizes),
+            salts=tuple(zip(salts, sizes, strict=True)),
         )
 
+    def _contact_uniforms(self, name: str, contacts: Contacts) -> np.ndarray:
+        return _contact_uniforms_of(self._u[name], self.day, contacts)
+
     def _awareness(self, start: np.ndarray, contacts: Contacts | None) -> None:
-        rng, stage = self.rng, self.pop.stage
+        stage, d = self.pop.stage, self.day
         if contacts is not None:
             c = contacts
-            u = rng.random(c.idx.size)
+            u = self._contact_uniforms("awareness", c)
             reengage = self.sc.behaviour.reengage
             kernels.aware_from_contacts(
                 c.idx, c.awareness, c.fatigue, u, start, stage, reengage, UNAWARE, DROPPED, CONSIDERING, AWARE
@@ -222,7 +241,7 @@ class CampaignModel(mesa.Model):
         wom = self.sc.behaviour.word_of_mouth
         if wom > 0 and self.n_adopted > 0:
             cand = np.flatnonzero(start == UNAWARE)
-            u = rng.random(cand.size)
+            u = self._u["word_of_mouth"](d, cand)
             if not self.graph.complete:
                 nb, indptr = self.adopter_nb, self.graph.indptr
                 kernels.aware_from_neighbours(cand, u, nb, indptr, np.float32(wom), stage, CONSIDERING, AWARE)
@@ -232,20 +251,20 @@ class CampaignModel(mesa.Model):
             stage[hit[stage[hit] != CONSIDERING]] = AWARE
 
     def _consideration(self, start: np.ndarray, contacts: Contacts | None) -> None:
-        pop, rng = self.pop, self.rng
+        pop = self.pop
         if contacts is not None:
             c = contacts
-            u = rng.random(c.idx.size)
+            u = self._contact_uniforms("contact_consideration", c)
             kernels.consider_from_contacts(
                 c.idx, c.consideration, c.fatigue, u, start, pop.stage, AWARE, CONSIDERING
             )
         cand = np.flatnonzero((start == AWARE) & (pop.stage == AWARE))
         if cand.size == 0:
             return
-        journey.consider(self, cand, rng.random(cand.size))
+        journey.consider(self, cand, self._u["consideration"](self.day, cand))
 
     def _decision(self, env: Environment, start: np.ndarray, rec: dict) -> None:
-        sc, pop, rng = self.sc, self.pop, self.rng
+        sc, pop = self.sc, self.pop
         cand = np.flatnonzero(start == CONSIDERING)
         if cand.size == 0:
             return
@@ -255,11 +274,12 @@ class CampaignModel(mesa.Model):
         else:
             p_drop = journey.either(drop, pull * False)
         p_conv, drop_below = journey.conversion_odds(self, cand, env, p_drop)
-        u = rng.random(cand.size)
+        u = self._u["decision"](self.day, cand)
         # u < p_conv: decides; p_conv <= u < p_conv + (1 - p_conv) p_drop: dropped
         deciders = kernels.settle(cand, u, p_conv, drop_below, pop.stage, DROPPED)
         if env.app_down and deciders.size:
             # a digital customer would have used the app: the journey is blocked
+            rng = self._daily_rng["outage"].on(self.day)
             blocked = rng.random(deciders.size) < pop.digital[deciders]
             hit = deciders[blocked]
             abandon = hit[rng.random(hit.size) < env.outage_abandon]
@@ -285,9 +305,9 @@ class CampaignModel(mesa.Model):
         """Book conversions in random order until quota or incentive money runs out."""
         if idx.size == 0:
             return
-        sc, pop, rng, scale = self.sc, self.pop, self.rng, self.scale
+        sc, pop, scale = self.sc, self.pop, self.scale
         o, ref = sc.offer, sc.referral
-        idx = rng.permutation(idx)
+        idx = idx[np.argsort(self._u["order"](self.day, idx), kind="stable")]  # a random order
         if self.quota_left is not None:
             idx = idx[: self.quota_left]
         amount = pop.amount[idx]
@@ -328,7 +348,7 @@ class CampaignModel(mesa.Model):
         rec["mis_selling"] += float(unsuitable.sum()) * scale
         c = sc.complaints
         p = c.mis_selling * unsuitable + (c.misleading_claim if self.misleading_claim(env) else 0.0)
-        rec["complaints"] += float((rng.random(idx.size) < p).sum()) * scale
+        rec["complaints"] += float((self._u["sale_complaints"](self.day, idx) < p).sum()) * scale
 
     def _adopt(self, idx: np.ndarray) -> None:
         new = idx[~self.adopted[idx]]
@@ -338,7 +358,7 @@ class CampaignModel(mesa.Model):
 
     def _invite(self, rec: dict) -> None:
         """Recent converters send invitations to random neighbours; accepted ones act tomorrow."""
-        ref, pop, rng = self.sc.referral, self.pop, self.rng
+        ref, pop = self.sc.referral, self.pop
         if ref.invite_rate <= 0 or ref.active_days == 0 or self.sc.network.kind == "none":
             return
         if not self.recent_converters:
@@ -348,13 +368,17 @@ class CampaignModel(mesa.Model):
         inviters = np.concatenate(list(self.recent_converters))
         inviters = inviters[pop.stage[inviters] != CHURNED]
         room = np.maximum(ref.max_invites - pop.invites_sent[inviters], 0)
-        n = np.minimum(rng.poisson(ref.invite_rate, inviters.size), room)
-        pop.invites_sent[inviters] += n.astype(np.int16)
+        n = np.minimum(self._invites_per_day(self._u["invites"](self.day, inviters)), room)
+        pop.invites_sent[inviters] += n.astype(pop.invites_sent.dtype)
+        # each invitation's uniforms are keyed by (sender, its number today)
         senders = np.repeat(inviters, n)
-        to = graphops.random_neighbour(self.graph, senders, rng)
-        to = to[to >= 0]
+        nth = np.arange(senders.size) - np.repeat(np.cumsum(n) - n, n)
+        key = (senders << 20) | np.minimum(nth, (1 << 20) - 1)
+        to = graphops.random_neighbour(self.graph, senders, self._u["invite_to"](self.day, key))
+        sent = to >= 0
+        to, key = to[sent], key[sent]
         rec["invitations_sent"] += to.size * self.scale
-        u = rng.random(to.size)
+        u = self._u["invite_accept"](self.day, key)
         p = ref.accept_probability
         accepted = kernels.accepted_invitations(to, u, p, pop.stage, UNAWARE, AWARE, DROPPED)
         rec["invitations_accepted"] += accepted.size * self.scale
@@ -363,7 +387,7 @@ class CampaignModel(mesa.Model):
     def _diffusion(self, env: Environment, start: np.ndarray, rec: dict, campaign: bool) -> None:
         """Bass (1969) hazard p + q * share of adopted neighbours: to aware, or straight to
         converted when ``bypass_journey`` is set (the pure Bass model)."""
-        dif, pop, rng = self.sc.diffusion, self.pop, self.rng
+        dif, pop = self.sc.diffusion, self.pop
         if dif.innovation <= 0 and dif.imitation <= 0:
             return
         if dif.bypass_journey:
@@ -373,7 +397,7 @@ class CampaignModel(mesa.Model):
         else:
             cand = np.flatnonzero(start == UNAWARE)
         h = dif.innovation + dif.imitation * self.adopter_share(cand)
-        hit = cand[rng.random(cand.size) < bh.hazard_probability(h)]
+        hit = cand[self._u["diffusion"](self.day, cand) < bh.hazard_probability(h)]
         if dif.bypass_journey:
             self._convert(hit, env, rec)
         else:
@@ -381,11 +405,11 @@ class CampaignModel(mesa.Model):
 
     def _retention(self, start: np.ndarray, rec: dict) -> None:
         """Converted customers churn at a daily hazard, or are retained after 30 days."""
-        pop, rng = self.pop, self.rng
+        pop = self.pop
         idx = np.flatnonzero(start == CONVERTED)
         if idx.size == 0:
             return
-        churn = idx[rng.random(idx.size) < self._churn_probability[idx]]
+        churn = idx[self._u["churn"](self.day, idx) < self._churn_probability[idx]]
         pop.stage[churn] = CHURNED
         rec["churned_balance"] += float((pop.amount[churn] * pop.new_money[churn]).sum()) * self.scale
         # the others are retained once they have held the product for RETENTION_DAYS
@@ -394,7 +418,8 @@ class CampaignModel(mesa.Model):
     def _rumours(self, env: Environment) -> None:
         """A rumour starts at its seeds and spreads as an independent cascade; each
         customer it reaches loses ``trust_drop`` of trust once."""
-        pop, rng = self.pop, self.rng
+        pop = self.pop
+        rng = self._daily_rng["rumours"].on(self.day)
         new_parts = []
         for s in env.rumours:
             if self.day == s.start:
@@ -413,10 +438,11 @@ class CampaignModel(mesa.Model):
     def _anchors(self, env: Environment) -> None:
         """References drift toward the customer's own rate moved by the market, or toward a
         rival's higher rate for those who saw it; adjustment is partial (anchoring)."""
-        pop, rng = self.pop, self.rng
-        for s in self.shocks:
+        pop = self.pop
+        for i, s in enumerate(self.shocks):
             if s.kind == "competitor" and s.start == self.day:
-                pop.saw_competitor |= rng.random(pop.size) < s.reach
+                u = self._u["competitor_seen"](self.day, np.arange(pop.size), i)
+                pop.saw_competitor |= u < s.reach
         journey.anchor(self, env)
 
     def _record(self, rec: dict) -> None:
@@ -433,6 +459,17 @@ class CampaignModel(mesa.Model):
         rec["incentives_on"] = self.incentives_on
         self.peak_load = max(self.peak_load, rec["new_conversions"])
         self.records.append(rec)
+
+
+def _contact_uniforms_of(keyed, day: int, contacts: Contacts) -> np.ndarray:
+    """One keyed uniform per contact, salted by its channel (a customer contacted by two
+    channels on one day gets two independent chances)."""
+    parts = []
+    lo = 0
+    for salt, size in contacts.salts:
+        parts.append(keyed(day, contacts.idx[lo : lo + size], salt))
+        lo += size
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
 
 
 def _channel_row(day: int, name: str, n: int, cost: float, scale: float) -> dict:

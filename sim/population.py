@@ -40,9 +40,9 @@ class Population:
     stage: np.ndarray  # int8
     converted_day: np.ndarray  # int32, -1 if never
     invited: np.ndarray  # bool: came through an invitation
-    invites_sent: np.ndarray  # int16
-    exposures: np.ndarray  # int16, marketing contacts received, all channels
-    channel_contacts: np.ndarray  # uint8 (channels, customers), for frequency caps
+    invites_sent: np.ndarray  # int32 (referral.max_invites fits)
+    exposures: np.ndarray  # int32, marketing contacts received, all channels
+    channel_contacts: np.ndarray  # uint16 (channels, customers), for frequency caps
     saw_competitor: np.ndarray  # bool
     unsuitable: np.ndarray  # bool: sold above risk appetite
 
@@ -129,9 +129,11 @@ def build_population(sc: Scenario, rng: np.random.Generator) -> Population:
         stage=stage,
         converted_day=np.full(n, -1, dtype=np.int32),
         invited=np.zeros(n, dtype=bool),
-        invites_sent=np.zeros(n, dtype=np.int16),
-        exposures=np.zeros(n, dtype=np.int16),
-        channel_contacts=np.zeros((len(sc.channels), n), dtype=np.uint8),
+        invites_sent=np.zeros(n, dtype=np.int32),
+        exposures=np.zeros(n, dtype=np.int32),
+        # a channel contacts a customer at most once a day, so its count never exceeds the
+        # campaign's days (<= 730): uint16 cannot wrap, whatever the frequency cap
+        channel_contacts=np.zeros((len(sc.channels), n), dtype=np.uint16),
         saw_competitor=np.zeros(n, dtype=bool),
         unsuitable=np.zeros(n, dtype=bool),
     )

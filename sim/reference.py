@@ -27,6 +27,7 @@ from sim.reference_customer import ReferenceCustomer
 from sim.runner import RunResult
 from sim.scenario import STAGES, Scenario
 from sim.shocks import environment, realize_shocks
+from sim.streams import Streams
 
 _STATIC = ("segment", "amount", "current_rate", "risk_appetite", "digital", "loss_aversion", "curvature")
 _STATIC += ("anchor_speed", "fomo", "social_proof", "value_sensitivity", "threshold", "churn_hazard")
@@ -50,15 +51,16 @@ class ReferenceModel(mesa.Model):
         if missing := unsupported(scenario):
             raise ValueError(f"the per-agent reference does not implement: {', '.join(missing)}")
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        super().__init__(rng=np.random.default_rng(ss))
+        streams = Streams(ss)  # population, graph and shocks as the engine draws them
+        super().__init__(rng=streams.generator("reference"))
         self.sc = sc = scenario
         self.scale = sc.population.scale
-        self.pop = pop = build_population(sc, self.rng)
+        self.pop = pop = build_population(sc, streams.generator("population"))
         self.graph = build_network(
-            sc.network.kind, pop.size, self.rng, mean_degree=sc.network.mean_degree,
+            sc.network.kind, pop.size, streams.generator("graph"), mean_degree=sc.network.mean_degree,
             rewire=sc.network.rewire, homophily=sc.network.homophily, groups=pop.segment,
         )  # fmt: skip
-        self.shocks = realize_shocks(sc, self.rng)
+        self.shocks = realize_shocks(sc, streams.generator("shocks"))
         self.ledger = Ledger.from_scenario(sc)
         names = [s.name for s in sc.segments]
         self.weights = [reach_weights(ch, names, pop.segment, pop.digital) for ch in sc.channels.values()]

@@ -136,7 +136,9 @@ class Channel(Strict):
     default_reach: float = Field(0.5, ge=0, le=1)
     awareness: float = Field(ge=0, le=1, description="P(aware | contacted)")
     consideration: float = Field(ge=0, le=1, description="P(considering | contacted, aware)")
-    frequency_cap: int = Field(5, ge=1, description="contacts per customer per campaign")
+    frequency_cap: int = Field(
+        5, ge=1, le=65_535, description="contacts per customer per campaign (uint16 counters)"
+    )
     fatigue: float = Field(0.3, ge=0, description="effect decay per earlier contact")
     complaint_rate: float = Field(0.0, ge=0, le=1, description="complaints per contact")
 
@@ -171,7 +173,7 @@ class Budget(Strict):
 class Referral(Strict):
     invite_rate: float = Field(0.0, ge=0, le=50, description="invitations a day per converter")
     active_days: int = Field(14, ge=0, description="days after converting a customer invites")
-    max_invites: int = Field(10, ge=0)
+    max_invites: int = Field(10, ge=0, le=1_000_000, description="per converter (int32 counters)")
     accept_probability: float = Field(0.3, ge=0, le=1)
     to_stage: Literal["aware", "considering"] = "considering"
     trust_boost: float = Field(0.1, ge=0, le=1)
