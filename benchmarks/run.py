@@ -9,7 +9,11 @@ Writes ``benchmarks/results.md`` and ``benchmarks/results.csv``:
 - runs per second at 10k customers x 60 days with 1 and 2 workers (``run_replications``,
   workers started and warmed before timing);
 - the speed of the per-agent reference (:mod:`sim.reference`) per customer-day, measured
-  at a smaller size in the same invocation and compared per customer-day.
+  at a smaller size in the same invocation and compared per customer-day;
+- the cost of the campaign-off baseline arm (:mod:`sim.baseline`): the same run paired with
+  its counterfactual ("paired" rows), against the campaign arm alone. The engine and
+  throughput rows measure the campaign arm alone (``baseline=false``) so they stay
+  comparable with earlier figures; ``campaign-sim run`` pairs by default.
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ OUT = Path(__file__).resolve().parent
 COMMAND = "make bench  # = .venv/bin/python benchmarks/run.py"
 
 
-def overrides(customers: int, days: int) -> list[str]:
+def overrides(customers: int, days: int, baseline: bool = False) -> list[str]:
     """``days`` simulated days: the campaign plus the scenario's 30 observation days."""
-    return [f"population.size={customers}", f"calendar.days={days - 30}"]
+    return [f"population.size={customers}", f"calendar.days={days - 30}", f"baseline={str(baseline).lower()}"]
 
 
 def child(spec: dict) -> dict:
@@ -44,7 +48,7 @@ def child(spec: dict) -> dict:
     from sim.reference import run_reference
     from sim.runner import run_model
 
-    sc = load_scenario(SCENARIO, overrides(spec["customers"], spec["days"]))
+    sc = load_scenario(SCENARIO, overrides(spec["customers"], spec["days"], spec["kind"] == "paired"))
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t, cpu = time.perf_counter(), time.process_time()
     if spec["kind"] == "reference":
@@ -127,6 +131,9 @@ def main() -> int:
         for agents in (False, True):
             rows.append(measure("engine", n, a.days, agents, a.repeats))
             print(_line(rows[-1]), flush=True)
+    for n in sizes:
+        rows.append(measure("paired", n, a.days, False, a.repeats))
+        print(_line(rows[-1]), flush=True)
     rows.append(measure("reference", a.reference_size, a.days, False, 1))
     print(_line(rows[-1]), flush=True)
     for w in (1, 2):
@@ -169,6 +176,17 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, bool]]:
     return out
 
 
+def baseline_cost(rows: list[dict]) -> list[tuple[int, str]]:
+    """Extra wall time of pairing each run with its baseline, per size (no agent objects)."""
+    eng = {r["customers"]: r for r in rows if r["benchmark"] == "engine" and not r["agents"]}
+    out = []
+    for r in rows:
+        if r["benchmark"] == "paired" and (e := eng.get(r["customers"])):
+            extra = r["wall_s"] - e["wall_s"]
+            out.append((r["customers"], f"+{extra:.3f} s (+{extra / e['wall_s']:.0%})"))
+    return out
+
+
 def _cpu() -> str:
     try:
         info = Path("/proc/cpuinfo").read_text()
@@ -208,6 +226,8 @@ def write(rows: list[dict], a: argparse.Namespace) -> None:
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     sizes = [int(s) for s in a.sizes.split(",")]
     lines += [f"| {t} | {m} | {'yes' if ok else 'NO'} |" for t, m, ok in targets(rows, sizes)]
+    lines += ["", "| baseline arm (campaign-off counterfactual) | extra wall time |", "|---|---:|"]
+    lines += [f"| {n:,} customers x {a.days} days | {extra} |" for n, extra in baseline_cost(rows)]
     lines += [
         "",
         "Wall time: median of fresh processes, model construction (population, graph) to summary KPIs,",

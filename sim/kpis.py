@@ -43,6 +43,22 @@ DAILY_COLUMNS = (
     "incentives_on",
 )
 
+#: Campaign against its campaign-off counterfactual (:mod:`sim.baseline`); NaN when the
+#: scenario opts out with ``baseline = false``.
+INCREMENTAL_KPIS = (
+    "baseline_conversions",
+    "incremental_conversions",
+    "incremental_new_money",
+    "incremental_net_value",
+    "incremental_roi",
+    "cost_per_incremental_conversion",
+    "incremental_referral_share",
+)
+
+#: Daily counters of the counterfactual kept beside the campaign's, as ``baseline_<name>``.
+BASELINE_DAILY = ("new_conversions", "new_money", "churned_balance", "complaints")
+PAIRED_DAILY_COLUMNS = tuple(f"baseline_{c}" for c in BASELINE_DAILY)
+
 SUMMARY_KPIS = (
     "participants",
     "conversions",
@@ -52,7 +68,10 @@ SUMMARY_KPIS = (
     "net_value",
     "roi",
     "retention_30d",
-    "viral_k",
+    "referral_share",
+    "invitations_per_converter",
+    "conversion_per_invitation",
+    "viral_coefficient",
     "complaints",
     "complaints_per_10k",
     "mis_selling",
@@ -64,6 +83,7 @@ SUMMARY_KPIS = (
     "budget_used",
     "budget_used_share",
     "peak_daily_load",
+    *INCREMENTAL_KPIS,
 )
 
 
@@ -89,12 +109,17 @@ def channel_frame(model: CampaignModel) -> pd.DataFrame:
 
 
 def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
-    """One run's KPIs.
+    """One run's gross KPIs (the campaign arm alone; :func:`incremental` subtracts the baseline).
 
     net value = margin_bp/1e4 * (incremental balance) * term/365 - incentives - rewards
     - marketing - fixed costs; ROI = net value / total cost; retention_30d = share of
-    customers converted at least 30 days before the horizon still holding the product;
-    viral K = conversions that came through invitations / all conversions.
+    customers converted at least 30 days before the horizon still holding the product.
+    Referral: referral_share = invited conversions / conversions; invitations_per_converter =
+    invitations sent per converter whose whole referral window (``referral.active_days``) fell
+    inside the campaign (converters near the end could not finish inviting);
+    conversion_per_invitation = invited conversions / invitations sent; viral_coefficient =
+    the product of the two: new converters one converter brings per referral cycle (a
+    generation), below 1 a referral chain dies out (Mollison 1977 branching process).
     """
     sc, pop, scale, led = model.sc, model.pop, model.scale, model.ledger
     conversions = float(daily["new_conversions"].sum())
@@ -117,7 +142,7 @@ def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
         "net_value": net,
         "roi": net / total_cost if total_cost > 0 else np.nan,
         "retention_30d": float(kept.sum() / mature.sum()) if mature.any() else np.nan,
-        "viral_k": float(daily["invited_conversions"].sum()) / conversions if conversions else 0.0,
+        **referral_kpis(model, daily, conversions),
         "complaints": complaints,
         "complaints_per_10k": complaints / real_n * 1e4,
         "mis_selling": float(daily["mis_selling"].sum()),
@@ -129,4 +154,50 @@ def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
         "budget_used": led.used,
         "budget_used_share": led.used / led.total if led.total > 0 else np.nan,
         "peak_daily_load": float(daily["new_conversions"].max()) if len(daily) else 0.0,
+    }
+
+
+def referral_kpis(model: CampaignModel, daily: pd.DataFrame, conversions: float) -> dict[str, float]:
+    """Referral share, invitations per converter, conversion per invitation and the
+    per-generation viral coefficient (see :func:`summarize`)."""
+    pop, sc = model.pop, model.sc
+    invited = float(daily["invited_conversions"].sum())
+    sent = float(daily["invitations_sent"].sum())
+    converted = pop.converted_day >= 0
+    full_cycle = converted & (pop.converted_day + sc.referral.active_days <= sc.calendar.days - 1)
+    cohort = full_cycle if full_cycle.any() else converted
+    per_converter = float(pop.invites_sent[cohort].mean()) if cohort.any() else 0.0
+    per_invitation = invited / sent if sent > 0 else 0.0
+    return {
+        "referral_share": invited / conversions if conversions else 0.0,
+        "invitations_per_converter": per_converter,
+        "conversion_per_invitation": per_invitation,
+        "viral_coefficient": per_converter * per_invitation,
+    }
+
+
+def incremental(gross: dict[str, float], base: dict[str, float] | None) -> dict[str, float]:
+    """Incremental KPIs of a campaign run against its counterfactual run (same seed, campaign
+    off); all NaN without a baseline.
+
+    incremental X = X(campaign) - X(baseline) for conversions, new money (net of churn, the
+    gross ``incremental_balance``) and net value; incremental ROI = incremental net value /
+    incremental cost; cost per incremental conversion = campaign cost / incremental
+    conversions (NaN unless some are incremental); incremental referral share = invited
+    conversions above the baseline's / incremental conversions.
+    """
+    if base is None:
+        return dict.fromkeys(INCREMENTAL_KPIS, np.nan)
+    conv = gross["conversions"] - base["conversions"]
+    value = gross["net_value"] - base["net_value"]
+    cost = gross["total_cost"] - base["total_cost"]
+    invited = gross["referral_share"] * gross["conversions"] - base["referral_share"] * base["conversions"]
+    return {
+        "baseline_conversions": base["conversions"],
+        "incremental_conversions": conv,
+        "incremental_new_money": gross["incremental_balance"] - base["incremental_balance"],
+        "incremental_net_value": value,
+        "incremental_roi": value / cost if cost > 0 else np.nan,
+        "cost_per_incremental_conversion": gross["total_cost"] / conv if conv > 0 else np.nan,
+        "incremental_referral_share": invited / conv if conv > 0 else np.nan,
     }

@@ -200,5 +200,6 @@ def run_reference(scenario: Scenario, seed: np.random.SeedSequence | int | None 
         model.step()
     model.pop.stage[:] = [c.stage for c in model.customers]
     model.pop.converted_day[:] = [c.converted_day for c in model.customers]
+    model.pop.invites_sent[:] = [c.invites_sent for c in model.customers]
     daily = daily_frame(model)
     return RunResult(daily, channel_frame(model), summarize(model, daily))

@@ -1,7 +1,9 @@
 """Running a scenario: one model, or replications from spawned seeds in parallel.
 
 Replication ``r`` always gets child ``r`` of ``SeedSequence(seed)``, whatever the
-number of workers or backend, so results are identical for 1 or many jobs.
+number of workers or backend, so results are identical for 1 or many jobs. With
+``scenario.baseline`` each run is paired with its campaign-off counterfactual
+(:func:`sim.baseline.campaign_off`) from a fresh copy of the same seed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sim.kpis import channel_frame, daily_frame, summarize
+from sim.baseline import campaign_off
+from sim.kpis import BASELINE_DAILY, PAIRED_DAILY_COLUMNS, channel_frame, daily_frame, incremental, summarize
 from sim.model import CampaignModel
 from sim.scenario import Scenario
 
@@ -36,14 +39,39 @@ class Replications:
 
 
 def run_model(
-    scenario: Scenario, seed: np.random.SeedSequence | int | None = None, agents: bool | None = False
+    scenario: Scenario,
+    seed: np.random.SeedSequence | int | None = None,
+    agents: bool | None = False,
+    baseline: bool | None = None,
 ) -> RunResult:
-    """Build and run one model to its horizon. Agent objects are off by default: they are
-    views for interactive use and never change the numbers."""
-    model = CampaignModel(scenario, seed=seed, agents=agents)
+    """Build and run one model to its horizon, and (``baseline``, default
+    ``scenario.baseline``) its campaign-off counterfactual from the same seed: the summary then
+    carries the incremental KPIs and the daily table ``baseline_*`` columns. Agent objects are
+    off by default: they are views for interactive use and never change the numbers."""
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    paired = scenario.baseline if baseline is None else baseline
+    daily, channels, gross = _run_arm(scenario, _fresh(ss), agents)
+    base = None
+    if paired:
+        base_daily, _, base = _run_arm(campaign_off(scenario), _fresh(ss), False)
+        for col, name in zip(BASELINE_DAILY, PAIRED_DAILY_COLUMNS, strict=True):
+            daily[name] = base_daily[col].to_numpy()
+    return RunResult(daily, channels, {**gross, **incremental(gross, base)})
+
+
+def _fresh(ss: np.random.SeedSequence) -> np.random.SeedSequence:
+    """A copy that has spawned nothing yet, so both arms draw the same streams even when the
+    model spawns children from its seed."""
+    return np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key, pool_size=ss.pool_size)
+
+
+def _run_arm(
+    scenario: Scenario, ss: np.random.SeedSequence, agents: bool | None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    model = CampaignModel(scenario, seed=ss, agents=agents)
     model.run()
     daily = daily_frame(model)
-    return RunResult(daily, channel_frame(model), summarize(model, daily))
+    return daily, channel_frame(model), summarize(model, daily)
 
 
 def seed_record(ss: np.random.SeedSequence) -> dict:

@@ -260,6 +260,9 @@ class Scenario(Strict):
     complaints: Complaints = Complaints()
     shocks: tuple[Shock, ...] = ()
     market_rate_pp: float = Field(1.5, description="prevailing market rate, % a year")
+    baseline: bool = Field(
+        True, description="pair each replication with its campaign-off run (incremental KPIs)"
+    )
 
     @model_validator(mode="after")
     def _cross(self) -> Scenario:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.kpis import DAILY_COLUMNS
+from sim.kpis import DAILY_COLUMNS, PAIRED_DAILY_COLUMNS
 from sim.model import CampaignModel
 from sim.runner import run_model
 from sim.scenario import STAGES, Scenario
@@ -71,7 +71,7 @@ def test_same_seed_same_frames_and_other_seed_differs(deposit_small: Scenario) -
     pd.testing.assert_frame_equal(a.channels, b.channels)
     assert a.summary == pytest.approx(b.summary, nan_ok=True)
     assert not a.daily["new_conversions"].equals(c.daily["new_conversions"])
-    assert list(a.daily.columns) == list(DAILY_COLUMNS)
+    assert list(a.daily.columns) == [*DAILY_COLUMNS, *PAIRED_DAILY_COLUMNS]
 
 
 def test_agents_on_or_off_gives_identical_frames(deposit_small: Scenario) -> None:

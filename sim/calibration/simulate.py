@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.spec import Calibration
+from sim.kpis import PAIRED_DAILY_COLUMNS
 from sim.loading import SpecError, apply_overrides, scenario_from_dict
 from sim.runner import run_model
 
@@ -38,6 +39,11 @@ class Simulator:
         object.__setattr__(self, "day_period", _day_positions(self.cal, self.observed["period"]))
 
     @property
+    def paired(self) -> bool:
+        """Run the campaign-off arm only when an observed column maps to a baseline output."""
+        return any(o.output in PAIRED_DAILY_COLUMNS for o in self.cal.spec.observe)
+
+    @property
     def columns(self) -> list[str]:
         return [o.column for o in self.cal.spec.observe]
 
@@ -53,7 +59,7 @@ class Simulator:
         period keeps its own seed, so the mask never changes the others' numbers."""
         data = self.scenario_dict(values)
         if not self.cal.spec.per_period:
-            daily = run_model(self._validated(data, values), seed).daily
+            daily = run_model(self._validated(data, values), seed, baseline=self.paired).daily
             return np.stack([self._by_period(daily, o.output, o.aggregate) for o in self.cal.spec.observe])
         out = np.full((len(self.cal.spec.observe), len(self.observed)), np.nan)
         inputs = self.cal.spec.inputs
@@ -66,7 +72,7 @@ class Simulator:
             ]
             sc = self._validated(apply_overrides(data, sets), values, str(period))
             child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, k))
-            daily = run_model(sc, child).daily
+            daily = run_model(sc, child, baseline=self.paired).daily
             for j, o in enumerate(self.cal.spec.observe):
                 out[j, k] = _aggregate(daily[o.output].to_numpy(dtype=float), o.aggregate)
         return out

@@ -16,12 +16,16 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from sim.kpis import DAILY_COLUMNS
+from sim.kpis import DAILY_COLUMNS, PAIRED_DAILY_COLUMNS
 from sim.loading import SpecError, apply_overrides, load_spec, resolve_bases, scenario_from_dict
 from sim.scenario import Scenario, Strict
 
 # daily outputs an observed column may map to (numbers, not labels or flags)
-OUTPUTS = tuple(c for c in DAILY_COLUMNS if c not in ("day", "phase", "incentives_on"))
+# (baseline_* outputs are the campaign-off arm's, for calibrating to a hold-out group)
+OUTPUTS = (
+    *(c for c in DAILY_COLUMNS if c not in ("day", "phase", "incentives_on")),
+    *PAIRED_DAILY_COLUMNS,
+)
 NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 

@@ -27,10 +27,23 @@ HIGHER_IS_BETTER = frozenset(
         "net_value",
         "roi",
         "retention_30d",
-        "viral_k",
+        "referral_share",
+        "viral_coefficient",
+        "incremental_conversions",
+        "incremental_new_money",
+        "incremental_net_value",
+        "incremental_roi",
     }
 )
-LOWER_IS_BETTER = frozenset({"cost_per_acquisition", "complaints", "complaints_per_10k", "mis_selling"})
+LOWER_IS_BETTER = frozenset(
+    {
+        "cost_per_acquisition",
+        "cost_per_incremental_conversion",
+        "complaints",
+        "complaints_per_10k",
+        "mis_selling",
+    }
+)
 # Spend and load KPIs have no "better" direction on their own: only P(B higher) is given.
 
 

@@ -10,19 +10,20 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from sim.report import format as fmt
 from sim.report.stats import bands
 from sim.scenario import STAGES
 
 KPI_PLOTS = (
     "conversions",
-    "cost_per_acquisition",
-    "incremental_balance",
+    "incremental_conversions",
+    "incremental_new_money",
     "net_value",
+    "incremental_net_value",
     "roi",
-    "retention_30d",
-    "viral_k",
+    "incremental_roi",
+    "viral_coefficient",
     "complaints_per_10k",
-    "budget_used_share",
 )
 
 
@@ -55,8 +56,10 @@ def kpi_histograms(summary: pd.DataFrame, currency: str, path: Path) -> Path:
         ax.hist(x, bins=min(30, max(5, len(x) // 2)), color="#4C72B0")
         if len(x):
             ax.axvline(x.median(), color="k", lw=1)
-        unit = f" ({currency})" if kpi in {"cost_per_acquisition", "incremental_balance", "net_value"} else ""
-        ax.set_title(kpi + unit, fontsize=9)
+        unit = fmt.unit_of(kpi)
+        fmt.format_axis(ax, x=unit, y="count")
+        ax.set_title(fmt.axis_label(kpi, unit, currency), fontsize=9)
+        ax.set_ylabel("replications", fontsize=8)
     fig.suptitle("KPI distributions across replications (line: median)")
     return save_png(fig, path)
 
