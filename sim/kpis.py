@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import STAGES
+from sim.value import clv_multiple, compliance_costs, renewal_from_hazard, terms_in_horizon
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
@@ -30,7 +31,9 @@ DAILY_COUNTERS = (
     "invitations_accepted",
     "invited_conversions",
     "complaints",
+    "complaints_expected",  # sum of complaint probabilities: resolves rare events at small sizes
     "mis_selling",
+    "misleading_sales",  # sales made while the offer carried a misleading claim
 )
 
 DAILY_COLUMNS = (
@@ -65,6 +68,7 @@ SUMMARY_KPIS = (
     "conversion_rate",
     "cost_per_acquisition",
     "incremental_balance",
+    "margin_value",
     "net_value",
     "roi",
     "retention_30d",
@@ -73,6 +77,7 @@ SUMMARY_KPIS = (
     "conversion_per_invitation",
     "viral_coefficient",
     "complaints",
+    "complaints_expected",
     "complaints_per_10k",
     "mis_selling",
     "marketing_spend",
@@ -80,6 +85,10 @@ SUMMARY_KPIS = (
     "reward_cost",
     "fixed_cost",
     "total_cost",
+    "complaint_handling_cost",
+    "remediation_cost",
+    "expected_fine",
+    "compliance_cost",
     "budget_used",
     "budget_used_share",
     "peak_daily_load",
@@ -111,8 +120,12 @@ def channel_frame(model: CampaignModel) -> pd.DataFrame:
 def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
     """One run's gross KPIs (the campaign arm alone; :func:`incremental` subtracts the baseline).
 
-    net value = margin_bp/1e4 * (incremental balance) * term/365 - incentives - rewards
-    - marketing - fixed costs; ROI = net value / total cost; retention_30d = share of
+    margin value = lifetime margin (:mod:`sim.value`) of the net new money still held at the
+    horizon, mis-sold money excluded; net value = margin value - total cost (marketing,
+    incentives, rewards, fixed) - compliance cost (complaint handling, mis-selling redress,
+    expected fine); ROI = net value / total cost; complaints_per_10k uses the expected count
+    (sum of complaint probabilities), which resolves rare events at small simulated
+    populations where one simulated complaint stands for many; retention_30d = share of
     customers converted at least 30 days before the horizon still holding the product.
     Referral: referral_share = invited conversions / conversions; invitations_per_converter =
     invitations sent per converter whose whole referral window (``referral.active_days``) fell
@@ -125,13 +138,20 @@ def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
     conversions = float(daily["new_conversions"].sum())
     participants = float(np.count_nonzero(pop.stage != 0) * scale)
     incremental = float(daily["new_money"].sum() - daily["churned_balance"].sum())
-    margin = sc.offer.margin_bp / 1e4 * incremental * sc.offer.term_days / 365
+    margin = margin_value(model)
     total_cost = led.fixed + led.marketing_spent + led.incentives + led.rewards
-    net = margin - total_cost
+    compliance = compliance_costs(
+        float(daily["complaints_expected"].sum()),
+        float(daily["mis_selling"].sum()),
+        float(daily["misleading_sales"].sum()),
+        sc.compliance,
+    )
+    compliance_cost = sum(compliance.values())
+    net = margin - total_cost - compliance_cost
     horizon = sc.horizon
     mature = (pop.converted_day >= 0) & (pop.converted_day + 30 <= horizon - 1)
     kept = mature & (pop.stage == STAGES.index("retained"))
-    complaints = float(daily["complaints"].sum())
+    complaints = float(daily["complaints_expected"].sum())
     real_n = pop.size * scale
     return {
         "participants": participants,
@@ -139,11 +159,13 @@ def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
         "conversion_rate": conversions / real_n,
         "cost_per_acquisition": total_cost / conversions if conversions else np.nan,
         "incremental_balance": incremental,
+        "margin_value": margin,
         "net_value": net,
         "roi": net / total_cost if total_cost > 0 else np.nan,
         "retention_30d": float(kept.sum() / mature.sum()) if mature.any() else np.nan,
         **referral_kpis(model, daily, conversions),
-        "complaints": complaints,
+        "complaints": float(daily["complaints"].sum()),
+        "complaints_expected": complaints,
         "complaints_per_10k": complaints / real_n * 1e4,
         "mis_selling": float(daily["mis_selling"].sum()),
         "marketing_spend": led.marketing_spent,
@@ -151,6 +173,8 @@ def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
         "reward_cost": led.rewards,
         "fixed_cost": led.fixed,
         "total_cost": total_cost,
+        **compliance,
+        "compliance_cost": compliance_cost,
         "budget_used": led.used,
         "budget_used_share": led.used / led.total if led.total > 0 else np.nan,
         "peak_daily_load": float(daily["new_conversions"].max()) if len(daily) else 0.0,
@@ -201,3 +225,16 @@ def incremental(gross: dict[str, float], base: dict[str, float] | None) -> dict[
         "cost_per_incremental_conversion": gross["total_cost"] / conv if conv > 0 else np.nan,
         "incremental_referral_share": invited / conv if conv > 0 else np.nan,
     }
+
+
+def margin_value(model: CampaignModel) -> float:
+    """Lifetime margin (:func:`sim.value.clv_multiple`) on the net new money held at the
+    horizon by customers sold suitably (a mis-sold product is unwound: no margin)."""
+    sc, pop = model.sc, model.pop
+    o, v = sc.offer, sc.value
+    held = np.isin(pop.stage, (STAGES.index("converted"), STAGES.index("retained"))) & ~pop.unsuitable
+    money = pop.amount[held] * pop.new_money[held] * model.scale
+    renewal = v.renewal if v.renewal is not None else renewal_from_hazard(pop.churn_hazard[held], o.term_days)
+    terms = terms_in_horizon(o.term_days, v.horizon_years)
+    multiple = clv_multiple(renewal, v.discount_rate, o.term_days, terms)
+    return float((o.margin_bp / 1e4 * o.term_days / 365 * money * multiple).sum())

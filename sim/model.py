@@ -211,6 +211,7 @@ class CampaignModel(mesa.Model):
             rec["contacts"] += idx.size * scale
             rec["marketing_spend"] += cost
             rec["complaints"] += float(n_complaints) * scale
+            rec["complaints_expected"] += idx.size * ch.complaint_rate * scale
             channels.append(c)
             sizes.append(idx.size)
             salts.append(self._channel_salt[c])
@@ -285,6 +286,7 @@ class CampaignModel(mesa.Model):
             abandon = hit[rng.random(hit.size) < env.outage_abandon]
             pop.stage[abandon] = DROPPED
             rec["complaints"] += float((rng.random(hit.size) < sc.complaints.outage).sum()) * self.scale
+            rec["complaints_expected"] += hit.size * sc.complaints.outage * self.scale
             deciders = deciders[~blocked]
         self._convert(deciders, env, rec)
 
@@ -347,8 +349,11 @@ class CampaignModel(mesa.Model):
         rec["invited_conversions"] += float(pop.invited[idx].sum()) * scale
         rec["mis_selling"] += float(unsuitable.sum()) * scale
         c = sc.complaints
-        p = c.mis_selling * unsuitable + (c.misleading_claim if self.misleading_claim(env) else 0.0)
+        misleading = self.misleading_claim(env)
+        p = c.mis_selling * unsuitable + (c.misleading_claim if misleading else 0.0)
         rec["complaints"] += float((self._u["sale_complaints"](self.day, idx) < p).sum()) * scale
+        rec["complaints_expected"] += float(p.sum()) * scale
+        rec["misleading_sales"] += idx.size * scale if misleading else 0.0
 
     def _adopt(self, idx: np.ndarray) -> None:
         new = idx[~self.adopted[idx]]

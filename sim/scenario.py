@@ -217,6 +217,31 @@ class Complaints(Strict):
     misleading_claims: tuple[str, ...] = ("guaranteed_principal", "risk_free", "guaranteed_return")
 
 
+class ValueHorizon(Strict):
+    """How long the bank earns margin on the money a campaign brings (see :mod:`sim.value`)."""
+
+    horizon_years: float | None = Field(
+        None, ge=0, le=50, description="years margin is earned over (default: one product term)"
+    )
+    renewal: float | None = Field(
+        None, ge=0, le=1, description="P(money rolls over at each term end); default from churn_hazard"
+    )
+    discount_rate: float = Field(0.08, ge=0, le=1, description="annual discount rate d")
+
+
+class Compliance(Strict):
+    """Costs of getting conduct wrong, booked in net value (see :mod:`sim.value`)."""
+
+    complaint_cost: float = Field(500.0, ge=0, description="handling cost per complaint")
+    remediation_per_case: float = Field(
+        3000.0, ge=0, description="redress and admin per mis-sold case (its margin is also forfeited)"
+    )
+    misleading_claim_fine: float = Field(
+        5_000_000.0, ge=0, description="regulatory fine for misleading claims (5M CNY cited)"
+    )
+    fine_probability: float = Field(0.5, ge=0, le=1, description="P(fined) once such a claim was used")
+
+
 class Shock(Strict):
     kind: Literal[SHOCK_KINDS]  # type: ignore[valid-type]
     start: Value = Field(description="first day")
@@ -259,6 +284,8 @@ class Scenario(Strict):
     behaviour: Behaviour = Behaviour()
     complaints: Complaints = Complaints()
     shocks: tuple[Shock, ...] = ()
+    value: ValueHorizon = ValueHorizon()
+    compliance: Compliance = Compliance()
     market_rate_pp: float = Field(1.5, description="prevailing market rate, % a year")
     baseline: bool = Field(
         True, description="pair each replication with its campaign-off run (incremental KPIs)"
