@@ -6,7 +6,7 @@ SCENARIO ?= scenarios/deposit_sprint.toml
 REPLICATIONS ?= 20
 JOBS ?= 2
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test lint bench validate-model clean-venv
 
 # Probe candidates by running them: pyenv shims for python3.12 may exist and still fail.
 $(VENV)/.installed: pyproject.toml
@@ -36,6 +36,10 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check sim tests benchmarks
+
+# every validation pattern at full size (a few minutes on 2 cores); exit 1 if any fails
+validate-model: $(VENV)/.installed
+	$(VENV)/bin/campaign-sim check-model --full --jobs $(JOBS)
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py

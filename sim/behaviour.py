@@ -7,6 +7,8 @@ outcomes in percentage points a year (pp); utilities are dimensionless logit sco
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 ArrayLike = np.ndarray | float
@@ -120,16 +122,19 @@ def urgency(
     fomo: ArrayLike,
     scale_days: float,
     scarcity_weight: float,
+    scarcity_shape: float = 2.0,
 ) -> np.ndarray:
-    """FOMO and scarcity: U = fomo * (exp(-days_left / tau) + w_s * (1 - q)^2).
+    """FOMO and scarcity: U = fomo * (exp(-days_left / tau) + w_s * (1 - q)^kappa).
 
-    Urgency grows as the deadline nears (deadline effect, Ariely and Wertenbroch 2002)
-    and as the visible quota q (share left) runs out (commodity theory, Lynn 1991;
-    scarcity heuristic, Cialdini 2001). Convex in the used share: a nearly full quota
-    matters more than a half-used one.
+    Shape: the deadline term is 1 on the last day, e^-1 = 0.37 tau days before and 0.05
+    three tau before, so a short tau (1-3 days) concentrates urgency in the last days, like
+    the deadline effect (Ariely and Wertenbroch 2002) and end-of-promotion sales spikes.
+    The scarcity term grows with the used share 1 - q of a visible quota (commodity theory,
+    Lynn 1991; scarcity heuristic, Cialdini 2001): concave for kappa < 1 (a counter bites
+    from the first sales), convex for kappa > 1 (only a nearly gone quota matters).
     """
     deadline = np.exp(-max(days_left, 0.0) / scale_days)
-    scarcity = scarcity_weight * (1.0 - quota_left_share) ** 2
+    scarcity = scarcity_weight * (1.0 - quota_left_share) ** scarcity_shape
     return np.asarray(fomo) * (deadline + scarcity)
 
 
@@ -190,3 +195,148 @@ def bass_adoption(t: ArrayLike, p: float, q: float) -> np.ndarray:
     """Bass (1969) cumulative adoption F(t) = (1 - e^-(p+q)t) / (1 + (q/p) e^-(p+q)t)."""
     e = np.exp(-(p + q) * np.asarray(t, dtype=float))
     return (1.0 - e) / (1.0 + (q / p) * e)
+
+
+# ---------------------------------------------------------------- framing, sized to evidence
+#: Chinn (2000): a logit difference times sqrt(3)/pi is on Cohen's d scale (the logistic
+#: distribution has standard deviation pi/sqrt(3)).
+LOGIT_TO_D = math.sqrt(3.0) / math.pi
+
+
+def logit_effect_size(p_control: ArrayLike, p_treatment: ArrayLike) -> np.ndarray:
+    """Cohen's d of a change in a rate: d = (logit p1 - logit p0) * sqrt(3) / pi (Chinn 2000).
+
+    How a conversion-rate difference is put on the scale of framing meta-analyses
+    (O'Keefe and Jensen 2007, 2009; Gallagher and Updegraff 2012 report r ~ 0.03-0.08,
+    i.e. d = 2r / sqrt(1 - r^2) ~ 0.06-0.16). Rates are clipped to [1e-12, 1 - 1e-12].
+    """
+    p0 = np.clip(np.asarray(p_control, dtype=float), 1e-12, 1 - 1e-12)
+    p1 = np.clip(np.asarray(p_treatment, dtype=float), 1e-12, 1 - 1e-12)
+    return (np.log(p1 / (1 - p1)) - np.log(p0 / (1 - p0))) * LOGIT_TO_D
+
+
+def frame_tilt(risk_level: ArrayLike, guaranteed: bool, pivot: float, span: float) -> np.ndarray:
+    """Whether taking the offer is, to the customer, taking a risk (+) or securing a sure
+    thing (-): tilt = -1 for a guaranteed product, else clip((level - pivot) / span, -1, 1).
+
+    Prospect theory predicts that loss frames favour the risky option and gain frames the
+    sure one (Tversky and Kahneman 1981); Rothman and Salovey (1997) carry this over to
+    persuasion (loss frames for behaviours seen as risky, gain frames for safe ones), which
+    the meta-analyses above find only weakly. A low-risk product below ``pivot`` is the
+    "safe choice", a high-risk one above it the "risky choice".
+    """
+    if guaranteed:
+        return np.asarray(-1.0)
+    return np.clip((np.asarray(risk_level, dtype=float) - pivot) / span, -1.0, 1.0)
+
+
+def framing_shift(loss_framed: bool, tilt: ArrayLike, strength: ArrayLike) -> np.ndarray:
+    """Logit-utility shift of a loss-framed creative against a gain-framed one:
+    du = s * tilt if loss-framed, else 0; so |du| <= s and the sign follows the product's
+    risk profile (:func:`frame_tilt`).
+
+    Additive in utility, so it never interacts with loss aversion: raising lambda lowers
+    the prospect value of a risky product under either frame (the shift does not cancel
+    it, unlike a frame that re-codes gains as losses avoided). A shift du moves the logit
+    of a conversion rate by at most du, i.e. |d| <= s * sqrt(3) / pi (0.11 at s = 0.2).
+    """
+    if not loss_framed:
+        return np.zeros_like(np.asarray(tilt, dtype=float))
+    return np.asarray(strength) * np.asarray(tilt, dtype=float)
+
+
+# ---------------------------------------------------------------- anchors
+def anchor_target(own: ArrayLike, anchor: ArrayLike, weight: ArrayLike) -> np.ndarray:
+    """Where a customer's reference rate settles: T = own + w (A - own), with ``own`` the
+    rate the customer earns, A the salient anchor seen (an advertised "was" rate, a contrast
+    group's return, a rival's rate; NaN when none) and w in [0, 1] the customer's anchor
+    weight.
+
+    Reference points are partly set by recent and salient comparison rates (Kahneman and
+    Tversky 1979; Thaler 1985 on reference prices; Mazumdar, Raj and Sinha 2005 review
+    advertised reference prices); w governs how far; :func:`anchored_reference` how fast.
+    """
+    own = np.asarray(own, dtype=float)
+    a = np.asarray(anchor, dtype=float)
+    return np.where(np.isnan(a), own, own + np.asarray(weight) * (np.where(np.isnan(a), 0.0, a) - own))
+
+
+def advertised_anchor(list_rate_pp: float | None, headline_pp: float, contrast_pp: float | None) -> float:
+    """The creative's anchor: the lower of an advertised "was" rate below the headline rate
+    and a contrast group's rate (both make the offer look better); NaN when there is none.
+
+    A list rate at or above the product's own headline rate is no contrast (it would anchor
+    customers against the product being sold), so it is not an anchor.
+    """
+    cands = [r for r in (list_rate_pp, contrast_pp) if r is not None and r < headline_pp]
+    return min(cands) if cands else math.nan
+
+
+# ---------------------------------------------------------------- market drops
+#: Share of a fall in risky-asset prices that a product of risk level R1..R5 carries
+#: (equity beta): R1 cash and money-market 0, R2 "fixed income plus" ~10-20% equity,
+#: R3 balanced ~40%, R4 equity index funds ~1, R5 sector/leveraged >1 (typical allocations
+#: of the risk classes banks use to grade wealth products and funds).
+MARKET_BETA = (0.0, 0.15, 0.4, 1.0, 1.3)
+
+
+def market_exposure(risk_level: int, guaranteed: bool, betas: tuple[float, ...] = MARKET_BETA) -> float:
+    """Beta of the product to a market drop: 0 if guaranteed, else ``betas[level - 1]``."""
+    return 0.0 if guaranteed else float(betas[int(risk_level) - 1])
+
+
+def felt_downside(
+    p_loss: ArrayLike, loss_pp: ArrayLike, drop: ArrayLike, exposure: float, salience: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Loss probability and size a customer expects after risky assets fell by ``drop``:
+
+    p' = 1 - (1 - p)(1 - min(1, k * beta * D)),  L' = max(L, 100 * beta * D),
+
+    with beta the product's exposure (:func:`market_exposure`) and k the salience of the
+    fall. Investors extrapolate recent returns (Greenwood and Shleifer 2014) and a loss just
+    seen sets the scale of a bad outcome (availability; Tversky and Kahneman 1973). A
+    guaranteed product (beta = 0) is unaffected; the effect grows with risk level.
+    """
+    hit = np.minimum(1.0, salience * exposure * np.asarray(drop, dtype=float))
+    p_new = 1.0 - (1.0 - np.asarray(p_loss, dtype=float)) * (1.0 - hit)
+    return p_new, np.maximum(np.asarray(loss_pp, dtype=float), 100.0 * exposure * np.asarray(drop))
+
+
+def flight_to_safety(drop: ArrayLike, guaranteed: bool, strength: float) -> np.ndarray:
+    """Utility gain of a guaranteed product while risky assets are down: du = s * D if
+    guaranteed, else 0 (flight to safety: household money moves into deposits after equity
+    falls; Baele, Bekaert, Inghelbrecht and Wei 2020)."""
+    return np.asarray(strength * np.asarray(drop, dtype=float) if guaranteed else np.zeros_like(drop))
+
+
+# ---------------------------------------------------------------- deadlines and quotas
+def decision_pace(decision_rate: ArrayLike, urgency_term: ArrayLike, pace: float) -> np.ndarray:
+    """Daily probability that a considering customer decides today:
+    P = 1 - (1 - d)^(1 + k U): the decision hazard -ln(1 - d) is multiplied by 1 + k U.
+
+    Urgency pulls decisions forward (procrastination ends at deadlines: O'Donoghue and Rabin
+    1999; Ariely and Wertenbroch 2002), which is what makes the last days rush, rather than
+    only making the offer look better. k = 0 gives the plain daily rate d.
+    """
+    d = np.asarray(decision_rate, dtype=float)
+    return -np.expm1(np.log1p(-np.minimum(d, 1.0 - 1e-12)) * (1.0 + pace * np.asarray(urgency_term)))
+
+
+# ---------------------------------------------------------------- rumours, outages
+def transmission_probability(contacts: float, degree: ArrayLike) -> np.ndarray:
+    """Per-link probability that a customer passes a rumour on: min(1, c / k) for degree k,
+    so each teller reaches about c people whatever the graph (a graph-independent contact
+    rate, as in network SIR models normalised by degree; Pastor-Satorras et al. 2015);
+    0 for isolated customers."""
+    k = np.asarray(degree, dtype=float)
+    return np.where(k > 0, np.minimum(1.0, contacts / np.maximum(k, 1.0)), 0.0)
+
+
+def outage_complaint_probability(
+    tried: ArrayLike, blocked: ArrayLike, rate: float, blocked_factor: float
+) -> np.ndarray:
+    """P(complain) on an outage day: rate for every customer who tried to act (opened the
+    app for the offer), times ``blocked_factor`` for those blocked in the middle of buying.
+    Complaints come from everyone the failure touched, not only lost buyers."""
+    base = rate * np.asarray(tried, dtype=float)
+    return np.minimum(1.0, base * np.where(np.asarray(blocked), blocked_factor, 1.0))

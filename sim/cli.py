@@ -15,7 +15,7 @@ from sim.report import kpi_table, write_report
 from sim.results import atomic_write, prepare_out, provenance, write_json, write_table
 from sim.runner import run_replications
 
-PLUGINS = ("sim.experiments.cli", "sim.calibration.cli")
+PLUGINS = ("sim.experiments.cli", "sim.calibration.cli", "sim.validation.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,19 +38,26 @@ class Replications:
     seeds: list[dict]
 
 
+#: Extra per-run measurements read off the finished model, merged into the summary row
+#: (e.g. the validation suite's state measures); a module-level function, so it pickles.
+Probe = Callable[[CampaignModel], dict[str, float]]
+
+
 def run_model(
     scenario: Scenario,
     seed: np.random.SeedSequence | int | None = None,
     agents: bool | None = False,
     baseline: bool | None = None,
+    probe: Probe | None = None,
 ) -> RunResult:
     """Build and run one model to its horizon, and (``baseline``, default
     ``scenario.baseline``) its campaign-off counterfactual from the same seed: the summary then
     carries the incremental KPIs and the daily table ``baseline_*`` columns. Agent objects are
-    off by default: they are views for interactive use and never change the numbers."""
+    off by default: they are views for interactive use and never change the numbers. ``probe``
+    adds measurements of the finished campaign model to the summary."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     paired = scenario.baseline if baseline is None else baseline
-    daily, channels, gross = _run_arm(scenario, _fresh(ss), agents)
+    daily, channels, gross = _run_arm(scenario, _fresh(ss), agents, probe)
     base = None
     if paired:
         base_daily, _, base = _run_arm(campaign_off(scenario), _fresh(ss), False)
@@ -66,12 +73,15 @@ def _fresh(ss: np.random.SeedSequence) -> np.random.SeedSequence:
 
 
 def _run_arm(
-    scenario: Scenario, ss: np.random.SeedSequence, agents: bool | None
+    scenario: Scenario, ss: np.random.SeedSequence, agents: bool | None, probe: Probe | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
     model = CampaignModel(scenario, seed=ss, agents=agents)
     model.run()
     daily = daily_frame(model)
-    return daily, channel_frame(model), summarize(model, daily)
+    summary = summarize(model, daily)
+    if probe is not None:
+        summary.update(probe(model))
+    return daily, channel_frame(model), summary
 
 
 def seed_record(ss: np.random.SeedSequence) -> dict:
@@ -83,9 +93,9 @@ def spawn_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
 
 
 def _run_batch(
-    scenario: Scenario, items: list[tuple[int, np.random.SeedSequence]]
+    scenario: Scenario, items: list[tuple[int, np.random.SeedSequence]], probe: Probe | None = None
 ) -> list[tuple[int, RunResult]]:
-    return [(r, run_model(scenario, ss)) for r, ss in items]
+    return [(r, run_model(scenario, ss, probe=probe)) for r, ss in items]
 
 
 def run_replications(
@@ -95,13 +105,14 @@ def run_replications(
     jobs: int = 1,
     on_done: Callable[[int], None] | None = None,
     backend: str | None = None,
+    probe: Probe | None = None,
 ) -> Replications:
     """Run ``replications`` independent runs; ``on_done(k)`` is called as k more finish."""
     seeds = spawn_seeds(seed, replications)
     batches = _batches(list(enumerate(seeds)), jobs)
     results: dict[int, RunResult] = {}
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", backend=backend)
-    for batch in parallel(delayed(_run_batch)(scenario, b) for b in batches):
+    for batch in parallel(delayed(_run_batch)(scenario, b, probe) for b in batches):
         for r, res in batch:
             results[r] = res
         if on_done is not None:
