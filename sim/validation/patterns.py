@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 
 from sim.experiments.edits import check_factors, edited
 from sim.experiments.spec import Design, ExperimentSpec, Factor
+from sim.kpis import INCREMENTAL_KPIS
 from sim.loading import SpecError, load_spec, parse_override, resolve_bases, scenario_from_dict
 from sim.scenario import Scenario, Strict
 from sim.validation.measures import MEASURES, check_kpi
@@ -154,6 +155,8 @@ def plan_arms(pattern: Pattern, folder: Path, size: int | None = None) -> dict[s
         base = resolve_bases(path)
         base.setdefault("population", {})
         base["population"] = {**base["population"], "size": n, "agents": False}
+        if pattern.kpi not in INCREMENTAL_KPIS:  # the campaign-off arm would only cost time
+            base["baseline"] = False
         data = apply_changes(base, arm.change, source)
         sc = scenario_from_dict(data, f"{source} ({path.name} with {', '.join(arm.change) or 'no change'})")
         # arms that resolve to the same scenario (in any pattern) share their runs
