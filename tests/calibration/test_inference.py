@@ -19,7 +19,7 @@ from sim.runner import run_model
 WEEKS = [d.strftime("%Y-%m-%d") for d in pd.date_range("2024-01-01", periods=6, freq="7D")]
 SMALL = [
     'set=["calendar.days=42", "calendar.observation_days=0"]',
-    "population.size=400",
+    "population.size=1000",  # at 400 q's interval width depended on the data's seed
     "inference.population_size=40",
     "inference.generations=4",
     "inference.budget=900",
