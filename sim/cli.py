@@ -14,6 +14,7 @@ from sim.report import format as fmt
 from sim.report import kpi_table, write_report
 from sim.results import atomic_write, prepare_out, provenance, write_json, write_table
 from sim.runner import run_replications
+from sim.targets import evaluate as evaluate_targets
 
 PLUGINS = ("sim.experiments.cli", "sim.calibration.cli", "sim.validation.cli")
 
@@ -71,6 +72,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     write_table(out, "summary", reps.summary.assign(currency=sc.currency))
     kpis = kpi_table(reps.summary)
     atomic_write(out / "kpis.csv", lambda p: kpis.to_csv(p, index=False))
+    targets = evaluate_targets(reps.summary, sc.targets, sc.currency)
+    if len(targets):
+        atomic_write(out / "targets.csv", lambda p: targets.to_csv(p, index=False))
     manifest = {
         "command": "run",
         "scenario_file": str(args.file),
@@ -92,6 +96,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  median conversions {fmt.count(med['conversions'])}, ROI {fmt.percent(med['roi'])}, "
         f"CPA {fmt.money(med['cost_per_acquisition'], sc.currency)}"
     )
+    for t in targets.itertuples():
+        print(
+            f"  target {t.target}: P(hit) {fmt.percent(t.p_hit, 0)} "
+            f"(90% interval {fmt.percent(t.p_low, 0)} to {fmt.percent(t.p_high, 0)}, "
+            f"{t.hits} of {t.replications} runs)"
+        )
     print(f"report: {report}")
     return 0
 

@@ -86,16 +86,25 @@ def provenance() -> dict[str, Any]:
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via ``write(tmp)`` then rename over ``path`` in one step."""
+    """Write via ``write(tmp)`` then rename over ``path`` in one step. The file gets the
+    permissions of any file the user creates (0666 less the umask, e.g. 0644), not the 0600 of
+    a temporary file, so the group can read results."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -19,6 +19,7 @@ from sim.baseline import campaign_off
 from sim.kpis import BASELINE_DAILY, PAIRED_DAILY_COLUMNS, channel_frame, daily_frame, incremental, summarize
 from sim.model import CampaignModel
 from sim.scenario import Scenario
+from sim.targets import hit_columns
 
 
 @dataclass
@@ -52,7 +53,8 @@ def run_model(
 ) -> RunResult:
     """Build and run one model to its horizon, and (``baseline``, default
     ``scenario.baseline``) its campaign-off counterfactual from the same seed: the summary then
-    carries the incremental KPIs and the daily table ``baseline_*`` columns. Agent objects are
+    carries the incremental KPIs and the daily table ``baseline_*`` columns; with
+    ``scenario.targets`` it carries ``hit_<kpi>`` (1.0 when the run meets the target). Agent objects are
     off by default: they are views for interactive use and never change the numbers. ``probe``
     adds measurements of the finished campaign model to the summary."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -63,7 +65,9 @@ def run_model(
         base_daily, _, base = _run_arm(campaign_off(scenario), _fresh(ss), False)
         for col, name in zip(BASELINE_DAILY, PAIRED_DAILY_COLUMNS, strict=True):
             daily[name] = base_daily[col].to_numpy()
-    return RunResult(daily, channels, {**gross, **incremental(gross, base)})
+    summary = {**gross, **incremental(gross, base)}
+    summary.update(hit_columns(summary, scenario.targets))  # hit_<kpi>: 1.0 if the target is met
+    return RunResult(daily, channels, summary)
 
 
 def _fresh(ss: np.random.SeedSequence) -> np.random.SeedSequence:

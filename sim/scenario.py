@@ -242,6 +242,21 @@ class Compliance(Strict):
     fine_probability: float = Field(0.5, ge=0, le=1, description="P(fined) once such a claim was used")
 
 
+class Target(Strict):
+    """A goal on one summary KPI: ``at_least`` and/or ``at_most`` (see :mod:`sim.targets`)."""
+
+    at_least: float | None = Field(None, description="the KPI must be at least this")
+    at_most: float | None = Field(None, description="the KPI must be at most this")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Target:
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("give at_least, at_most or both")
+        if self.at_least is not None and self.at_most is not None and self.at_most < self.at_least:
+            raise ValueError(f"at_most ({self.at_most}) is below at_least ({self.at_least})")
+        return self
+
+
 class Shock(Strict):
     kind: Literal[SHOCK_KINDS]  # type: ignore[valid-type]
     start: Value = Field(description="first day")
@@ -290,11 +305,14 @@ class Scenario(Strict):
     baseline: bool = Field(
         True, description="pair each replication with its campaign-off run (incremental KPIs)"
     )
+    targets: dict[str, Target] = Field(
+        default_factory=dict, description="goals on summary KPIs; P(hit) in summary and report"
+    )
 
     @model_validator(mode="after")
     def _cross(self) -> Scenario:
         problems = cross_field_problems(
-            self.model_dump(include={"segments", "channels", "shocks", "network"})
+            self.model_dump(include={"segments", "channels", "shocks", "network", "targets"})
         )
         if problems:
             raise ValueError("; ".join(problems))
@@ -339,6 +357,11 @@ def cross_field_problems(data: Mapping[str, Any]) -> list[str]:
     network = data.get("network")
     if isinstance(network, Mapping) and network.get("kind") == "homophily" and len(segments) < 2:
         problems.append("network.kind: homophily needs at least two segments")
+    targets = data.get("targets")
+    if isinstance(targets, Mapping) and targets:
+        from sim.targets import unknown_target_problems  # lazily: it reads the KPI names
+
+        problems.extend(unknown_target_problems(targets))
     return problems
 
 

@@ -40,3 +40,14 @@ def test_provenance_names_versions_and_revision() -> None:
     p = provenance()
     assert p["packages"]["numpy"] and p["packages"]["mesa"].startswith("3.")
     assert p["git_revision"]
+
+
+def test_atomic_write_gives_the_group_read_access(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "x.txt", lambda p: p.write_text("x"))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "x.txt").stat().st_mode & 0o777 == 0o644

@@ -13,6 +13,7 @@ from sim.report.plots import all_plots
 from sim.report.stats import kpi_table, probability_roi_negative
 from sim.results import atomic_write
 from sim.scenario import Scenario
+from sim.targets import evaluate as evaluate_targets
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
@@ -25,6 +26,25 @@ th:first-child,td:first-child{text-align:left}.warn{color:#b00;font-weight:bold}
 
 def _fmt(kpi: str, v: float, currency: str) -> str:
     return fmt.kpi(kpi, v, currency)
+
+
+def target_section(summary: pd.DataFrame, scenario: Scenario) -> str:
+    """The scenario's targets with P(hit) and its 90% Wilson interval ("" without targets)."""
+    table = evaluate_targets(summary, scenario.targets, scenario.currency)
+    if table.empty:
+        return ""
+    rows = "".join(
+        f"<tr><td>{html.escape(t.target)}</td><td>{fmt.percent(t.p_hit, 0)}</td>"
+        f"<td>{fmt.percent(t.p_low, 0)} to {fmt.percent(t.p_high, 0)}</td>"
+        f"<td>{t.hits} of {t.replications}</td></tr>"
+        for t in table.itertuples()
+    )
+    return (
+        "<h2>Targets</h2><table><tr><th>target</th><th>P(hit)</th><th>90% interval of P(hit)</th>"
+        f'<th>runs that hit</th></tr>{rows}</table><p class="note">P(hit) is the share of replications '
+        "meeting the target (a missing value counts as a miss); its interval is the Wilson score "
+        "interval for that share given the number of replications.</p>"
+    )
 
 
 def embed_png(path: Path) -> str:
@@ -47,6 +67,7 @@ def write_report(
         for r in table.itertuples()
     )
     warn = ' class="warn"' if p_neg > 0.1 else ""
+    targets = target_section(summary, scenario)
     figures = "".join(f"<h2>{html.escape(t)}</h2>{embed_png(p)}" for t, p in plots.items())
     n = len(summary)
     doc = f"""<!doctype html><html><head><meta charset="utf-8">
@@ -59,6 +80,7 @@ def write_report(
 <table><tr><th>KPI</th><th>median</th><th>90% interval</th></tr>{rows}</table>
 <p class="note">Intervals are the 5th-95th percentiles across replications: they show what the campaign
 may deliver given the scenario's uncertainty (customer draws, shocks), not estimation error.</p>
+{targets}
 {figures}
 <h2>Files</h2><p class="note">daily.parquet (one row per replication and day), channels.parquet
 (spend and contacts per channel and day), summary.csv / summary.parquet (one row per replication),
