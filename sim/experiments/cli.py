@@ -7,13 +7,16 @@ import sys
 
 from tqdm import tqdm
 
-from sim.experiments.compare import compare
+from sim.experiments.compare import Comparison, compare, option_names
 from sim.experiments.outputs import write_comparison, write_sobol_tables, write_sweep
 from sim.experiments.sobol import AnalysisError, analyse
 from sim.experiments.spec import load_experiment
 from sim.experiments.study import Sweep, run_sweep
+from sim.experiments.thin import cell_warnings
 from sim.loading import SpecError, load_scenario
+from sim.report import format as fmt
 from sim.results import prepare_out, provenance
+from sim.scenario import Scenario
 
 COMPARE_KPIS = ["conversions", "net_value", "roi", "cost_per_acquisition", "complaints_per_10k", "total_cost"]
 
@@ -52,14 +55,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         )
         p.add_argument("--retry-failed", action="store_true", help="rerun runs recorded as failed")
         p.set_defaults(func=func)
-    c = sub.add_parser("compare", help="what-if: scenario B against A with common random numbers")
-    c.add_argument("a", help="scenario A (the reference)")
-    c.add_argument("b", help="scenario B (the alternative)")
+    c = sub.add_parser(
+        "compare",
+        help="compare any number of options with common random numbers",
+        description="Compare scenario files (the first is the reference), or one scenario and named "
+        "variants of it: compare S.toml --variant cheaper budget.total=12e6 "
+        "--variant richer offer.bonus_bp=60",
+    )
+    c.add_argument("files", nargs="+", help="scenario files; variants edit the first")
+    c.add_argument(
+        "--variant",
+        dest="variants",
+        action="append",
+        nargs="+",
+        default=[],
+        metavar=("NAME", "KEY=VALUE"),
+        help="a named variant of the first scenario: NAME then --set style edits (repeatable)",
+    )
     c.add_argument("-n", "--replications", type=int, default=50)
     c.add_argument("--seed", type=int, default=0)
-    c.add_argument(
-        "--out", default=None, help="new or empty folder (default results/compare-<a>-vs-<b>-<time>)"
-    )
+    c.add_argument("--out", default=None, help="new or empty folder (default results/compare-<names>-<time>)")
     _execution_args(c)
     c.set_defaults(func=cmd_compare)
 
@@ -100,6 +115,8 @@ def _sweep(args: argparse.Namespace) -> Sweep:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     sweep = _sweep(args)
+    for w in cell_warnings(sweep):
+        print(f"  warning: {w}", file=sys.stderr)
     report = write_sweep(sweep)
     print(f"results: {sweep.out}\nreport: {report}")
     return 1 if len(sweep.failures) else 0
@@ -125,16 +142,52 @@ def cmd_sobol(args: argparse.Namespace) -> int:
     return 1 if len(sweep.failures) else 0
 
 
+def compare_options(
+    files: list[str], variants: list[list[str]], sets: list[str]
+) -> dict[str, tuple[str, Scenario]]:
+    """Option name -> (source, scenario): each file, then each variant of the first file.
+    Every problem (a bad file, a variant without a name or with a bad edit) is reported at once."""
+    problems: list[str] = []
+    found: list[tuple[str, str, Scenario]] = []
+    for f in files:
+        try:
+            sc = load_scenario(f, sets)
+            found.append((sc.name, f, sc))
+        except SpecError as exc:
+            problems += [f"{exc.source}: {p}" for p in exc.problems]
+    for v in variants:
+        name, edits = v[0], v[1:]
+        if "=" in name:
+            problems.append(f"--variant {' '.join(v)}: give a NAME before the KEY=VALUE edits")
+            continue
+        try:
+            found.append(
+                (
+                    name,
+                    f"{files[0]} with {' '.join(edits) or 'no edits'}",
+                    load_scenario(files[0], [*sets, *edits]),
+                )
+            )
+        except SpecError as exc:
+            problems += [f"--variant {name}: {p}" for p in exc.problems]
+    if len(files) + len(variants) < 2:
+        problems.append("compare needs at least two options: several files, or --variant NAME KEY=VALUE ...")
+    if problems:
+        raise SpecError("compare", problems)
+    names = option_names([n for n, _, _ in found])
+    return {n: (src, sc) for n, (_, src, sc) in zip(names, found, strict=True)}
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     _check(args)
     if args.replications < 2:
         raise SpecError("arguments", ["-n must be at least 2"])
-    a, b = load_scenario(args.a, args.sets), load_scenario(args.b, args.sets)
-    out = prepare_out(args.out, f"compare-{a.name}-vs-{b.name}")
-    with tqdm(total=2 * args.replications, desc="compare", unit="run", file=sys.stderr) as bar:
+    options = compare_options(args.files, args.variants, args.sets)
+    names = list(options)
+    out = prepare_out(args.out, "compare-" + "-vs-".join(names)[:80])
+    with tqdm(total=len(names) * args.replications, desc="compare", unit="run", file=sys.stderr) as bar:
         cmp = compare(
-            a,
-            b,
+            {n: sc for n, (_, sc) in options.items()},
             args.replications,
             seed=args.seed,
             jobs=args.jobs,
@@ -145,20 +198,52 @@ def cmd_compare(args: argparse.Namespace) -> int:
     manifest = {
         "command": "compare",
         "overrides": args.sets,
+        "variants": args.variants,
         "seed": args.seed,
         "replications": args.replications,
-        "a": {"file": args.a, "name": a.name, "scenario": a.model_dump(mode="json")},
-        "b": {"file": args.b, "name": b.name, "scenario": b.model_dump(mode="json")},
+        "options": [
+            {"name": n, "source": src, "scenario": sc.model_dump(mode="json")}
+            for n, (src, sc) in options.items()
+        ],
         "execution": {"backend": args.backend, "jobs": args.jobs, "scheduler": args.scheduler},
         **provenance(),
     }
     report = write_comparison(out, cmp, manifest, COMPARE_KPIS)
-    print(f"{a.name} (A) vs {b.name} (B), {args.replications} paired replications:")
-    for r in cmp.table[cmp.table["kpi"].isin(COMPARE_KPIS)].itertuples():
-        better = f", P(B better) {r.p_b_better:.0%}" if r.direction else ""
-        print(
-            f"  {r.kpi}: B - A median {r.diff_median:,.4g} "
-            f"(90% {r.diff_p05:,.4g} .. {r.diff_p95:,.4g}){better}"
-        )
+    print(compare_text(cmp, args.replications))
     print(f"results: {out}\nreport: {report}")
     return 0
+
+
+def compare_text(cmp: Comparison, n: int) -> str:
+    """The terminal summary: per option the headline KPIs, P(best), paired difference, risk."""
+    cur, kpi = cmp.currency, cmp.headline
+    k = cmp.kpis.set_index(["option", "kpi"])
+    best = cmp.best[cmp.best["kpi"] == kpi].set_index("option")
+    risk = cmp.risk[cmp.risk["kpi"] == "roi"].set_index("option")
+    paired = cmp.paired[cmp.paired["kpi"] == kpi].set_index("option") if len(cmp.paired) else None
+    lines = [f"{len(cmp.options)} options, {n} replications each with common random numbers:"]
+    for o in cmp.options:
+        m = k.loc[(o, kpi)]
+        line = (
+            f"  {o}: {kpi.replace('_', ' ')} {fmt.kpi(kpi, m['median'], cur)} "
+            f"(90% {fmt.interval(m['p05'], m['p95'], fmt.unit_of(kpi), cur)}), "
+            f"conversions {fmt.count(k.loc[(o, 'conversions'), 'median'])}, "
+            f"ROI {fmt.percent(k.loc[(o, 'roi'), 'median'])}; "
+            f"P(best) {fmt.percent(best.loc[o, 'p_best'], 0)}; "
+            f"P(ROI < 0) {fmt.percent(risk.loc[o, 'p'], 0)} ({fmt.percent(risk.loc[o, 'lower'], 0)} to "
+            f"{fmt.percent(risk.loc[o, 'upper'], 0)})"
+        )
+        if paired is not None and o in paired.index:
+            d = paired.loc[o]
+            line += (
+                f"; minus {cmp.options[0]}: {fmt.kpi(kpi, d['diff_median'], cur)} "
+                f"(90% {fmt.interval(d['diff_p05'], d['diff_p95'], fmt.unit_of(kpi), cur)}), "
+                f"P(better) {fmt.percent(d['p_better'], 0)}"
+            )
+        lines.append(line)
+    for t in cmp.targets.itertuples() if len(cmp.targets) else []:
+        interval = f"{fmt.percent(t.p_low, 0)} to {fmt.percent(t.p_high, 0)}"
+        lines.append(f"  target {t.target}: {t.option} P(hit) {fmt.percent(t.p_hit, 0)} ({interval})")
+    lines.append(f"verdict: {cmp.verdict}")
+    lines += [f"warning: {w}" for w in cmp.warnings]
+    return "\n".join(lines)

@@ -7,9 +7,10 @@ from typing import Any
 
 from sim.experiments import plots
 from sim.experiments.compare import Comparison
-from sim.experiments.report import compare_page, sobol_blocks, sweep_page
+from sim.experiments.report import compare_page, sobol_blocks, sweep_page, thin_blocks
 from sim.experiments.sobol import SobolResult
 from sim.experiments.study import Sweep
+from sim.experiments.thin import cell_warnings
 from sim.report.stats import kpi_table
 from sim.results import write_json, write_table
 
@@ -57,16 +58,24 @@ def sweep_figures(sweep: Sweep) -> dict[str, Path]:
 def write_sweep(sweep: Sweep, sobol: SobolResult | None = None) -> Path:
     """Figures and report.html; with a Sobol result also its tables and figures."""
     figs = sweep_figures(sweep)
-    extra = []
+    extra = thin_blocks(cell_warnings(sweep))
     if sobol is not None:
         figs = {**sobol_figures(sweep.out, sobol), **figs}
-        extra = sobol_blocks(sobol.indices, sobol.variance, sobol.warnings)
+        extra += sobol_blocks(sobol.indices, sobol.variance, sobol.warnings)
     ok = sweep.runs[sweep.runs["status"] == "ok"]
     summary = kpi_table(ok)
     summary = summary[summary["kpi"].isin(sweep.exp.spec.kpis)]
     spec = sweep.exp.spec
     return sweep_page(
-        sweep.out, spec.name, spec.description, sweep.manifest, summary, sweep.failures, figs, extra
+        sweep.out,
+        spec.name,
+        spec.description,
+        sweep.manifest,
+        summary,
+        sweep.failures,
+        figs,
+        extra,
+        currency=str(sweep.exp.base.get("currency", "")),
     )
 
 
@@ -99,21 +108,27 @@ def sobol_figures(out: Path, result: SobolResult) -> dict[str, Path]:
 
 
 def write_comparison(out: Path, cmp: Comparison, manifest: dict[str, Any], kpis: list[str]) -> Path:
+    """Tables (runs, options, paired, best, risk, targets), figures and report.html."""
     write_table(out, "runs", cmp.runs)
-    write_table(out, "paired", cmp.paired)
-    write_table(out, "comparison", cmp.table)
+    write_table(out, "options", cmp.kpis)
+    if len(cmp.paired):
+        write_table(out, "comparison", cmp.paired)
+    write_table(out, "best", cmp.best)
+    write_table(out, "risk", cmp.risk)
+    if len(cmp.targets):
+        write_table(out, "targets", cmp.targets)
     write_table(out, "daily", cmp.daily, csv=False)
-    write_json(out / "manifest.json", manifest)
+    write_json(out / "manifest.json", {**manifest, "verdict": cmp.verdict, "warnings": cmp.warnings})
     folder = out / "plots"
     folder.mkdir(exist_ok=True)
     figs = {
-        "Distributions and paired differences": plots.compare_distributions(
-            cmp.runs, cmp.paired, kpis, folder / "compare.png"
+        "Distributions and paired differences against the first option": plots.compare_distributions(
+            cmp.runs, kpis, folder / "compare.png", cmp.currency
         )
     }
-    daily = cmp.daily.assign(run_id=cmp.daily["scenario"] + cmp.daily["replication"].astype(str))
-    runs = daily.drop_duplicates("run_id")[["run_id", "scenario"]]
-    figs["Daily conversions, A vs B"] = plots.fan_chart(
-        daily, runs, "scenario", folder / "fan_conversions.png"
+    daily = cmp.daily.assign(run_id=cmp.daily["option"] + "|" + cmp.daily["replication"].astype(str))
+    runs = daily.drop_duplicates("run_id")[["run_id", "option"]]
+    figs["Daily conversions per option"] = plots.fan_chart(
+        daily, runs, "option", folder / "fan_conversions.png"
     )
-    return compare_page(out, f"{manifest['a']['name']} vs {manifest['b']['name']}", cmp.table, manifest, figs)
+    return compare_page(out, " vs ".join(cmp.options), cmp, manifest, kpis, figs)

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.report import format as fmt
 from sim.report.plots import save_png
 from sim.report.stats import bands
 
@@ -152,22 +153,29 @@ def convergence(conv: pd.DataFrame, kpi: str, path: Path) -> Path:
     return save_png(fig, path, dpi=100)
 
 
-def compare_distributions(runs: pd.DataFrame, paired: pd.DataFrame, kpis: list[str], path: Path) -> Path:
-    """Per KPI: A and B distributions (top) and the paired difference B - A (bottom)."""
-    fig, axes = plt.subplots(2, len(kpis), figsize=(3.6 * len(kpis), 6), squeeze=False)
+def compare_distributions(runs: pd.DataFrame, kpis: list[str], path: Path, currency: str = "") -> Path:
+    """Per KPI: each option's distribution (top) and its paired difference against the first
+    option (bottom), as box plots (box 25-75%, whiskers 5-95%)."""
+    names = list(dict.fromkeys(runs["option"]))
+    fig, axes = plt.subplots(2, len(kpis), figsize=(3.4 * len(kpis), 6.4), squeeze=False)
+    ref = runs[runs["option"] == names[0]].set_index("replication")
     for j, kpi in enumerate(kpis):
-        for name in ("A", "B"):
-            x = runs.loc[runs["scenario"] == name, kpi].dropna()
-            axes[0, j].hist(x, bins=20, alpha=0.55, label=name)
-        axes[0, j].set_title(kpi, fontsize=9)
-        d = paired.loc[paired["kpi"] == kpi, "diff"].dropna()
-        axes[1, j].hist(d, bins=20, color="grey")
-        if len(d):
-            for q in np.percentile(d, [5, 50, 95]):
-                axes[1, j].axvline(q, color="black", lw=0.8, ls="--")
-        axes[1, j].axvline(0, color="red", lw=0.8)
-        axes[1, j].set_title(f"B - A: {kpi}", fontsize=9)
-    axes[0, 0].legend(fontsize=8)
+        unit = fmt.unit_of(kpi)
+        data = [runs.loc[runs["option"] == n, kpi].dropna().to_numpy(float) for n in names]
+        axes[0, j].boxplot(data, tick_labels=names, whis=(5, 95), showfliers=False)
+        axes[0, j].set_title(kpi.replace("_", " "), fontsize=9)
+        axes[0, j].set_ylabel(fmt.axis_label(kpi.replace("_", " "), unit, currency), fontsize=8)
+        diffs = []
+        for n in names[1:]:
+            other = runs[runs["option"] == n].set_index("replication")[kpi]
+            diffs.append((other - ref[kpi]).dropna().to_numpy(float))
+        if diffs:
+            axes[1, j].boxplot(diffs, tick_labels=names[1:], whis=(5, 95), showfliers=False)
+        axes[1, j].axhline(0, color="red", lw=0.8)
+        axes[1, j].set_title(f"{kpi.replace('_', ' ')}: minus {names[0]}", fontsize=9)
+        for ax in axes[:, j]:
+            fmt.format_axis(ax, y=unit)
+            ax.tick_params(axis="x", labelrotation=20, labelsize=7)
     return save_png(fig, path, dpi=100)
 
 

@@ -9,14 +9,48 @@ import html
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from sim.kpis import SUMMARY_KPIS
+from sim.report import format as fmt
 from sim.report.html import CSS, embed_png
 from sim.results import atomic_write
 
+#: Columns holding a KPI's value (their unit comes from the row's ``kpi``).
+VALUE_COLUMNS = frozenset(
+    {"median", "p05", "p95", "mean", "reference_median", "option_median", "a_median", "b_median"}
+    | {"diff_median", "diff_p05", "diff_p95", "diff_mean", "value", "lower_value", "upper_value"}
+)
+#: Columns holding a probability or share.
+PROBABILITY_COLUMNS = frozenset({"p", "lower", "upper", "p_best", "p_hit", "p_low", "p_high", "noise_share"})
 
-def table(df: pd.DataFrame, digits: int = 3) -> str:
-    return df.to_html(index=False, float_format=lambda v: f"{v:,.{digits}g}", border=0, na_rep="n/a")
+
+def cell(column: str, v: object, kpi: str | None, currency: str) -> str:
+    """One table cell as a planner reads it (:mod:`sim.report.format`; never scientific)."""
+    if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+        return html.escape(fmt.MISSING if v is None else str(v))
+    if column in PROBABILITY_COLUMNS or column.startswith(("p_", "prob")):
+        return fmt.percent(float(v), 1)
+    if kpi is not None and column in VALUE_COLUMNS:
+        return fmt.kpi(kpi, float(v), currency)
+    if column in SUMMARY_KPIS:
+        return fmt.kpi(column, float(v), currency)
+    if isinstance(v, int | np.integer):
+        return fmt.count(float(v))
+    return fmt.number(float(v), 3)
+
+
+def table(df: pd.DataFrame, currency: str = "") -> str:
+    """An HTML table with every number formatted for planners (see :func:`cell`)."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    rows = []
+    for rec in df.to_dict(orient="records"):
+        kpi = rec.get("kpi") if isinstance(rec.get("kpi"), str) else None
+        rows.append(
+            "<tr>" + "".join(f"<td>{cell(str(c), v, kpi, currency)}</td>" for c, v in rec.items()) + "</tr>"
+        )
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
 def para(text: str, cls: str = "") -> str:
@@ -71,13 +105,14 @@ def sweep_page(
     failures: pd.DataFrame,
     plots: dict[str, Path],
     extra: list[str] | None = None,
+    currency: str = "",
 ) -> Path:
     blocks = [
         *header(manifest, description),
         *(extra or []),
         *failures_block(failures),
         "<h2>KPIs across all runs</h2>",
-        table(kpi_summary),
+        table(kpi_summary, currency),
         *figures(plots),
         "<h2>Files</h2>",
         para(
@@ -92,9 +127,36 @@ def sweep_page(
     return write_page(out / "report.html", title, blocks)
 
 
+def thin_blocks(warnings: list[str]) -> list[str]:
+    """Thin-statistics warnings of a sweep, with what they mean."""
+    if not warnings:
+        return []
+    return [
+        "<h2>Thin statistics</h2>",
+        *[para(w, "warn") for w in warnings],
+        para(
+            "A probability per design point (such as P(ROI < 0) in the loss map) is the share of that "
+            "point's replications with a loss. With few replications the share is coarse (steps of 1/R) and "
+            "its 90% Wilson interval is wide: 0 losses in 4 runs is compatible with a true risk of 40%.",
+            "note",
+        ),
+    ]
+
+
 def sobol_blocks(indices: pd.DataFrame, variance: pd.DataFrame, warnings: list[str]) -> list[str]:
     blocks = ["<h2>Sensitivity indices</h2>"]
     blocks += [para(w, "warn") for w in warnings]
+    if warnings:
+        blocks.append(
+            para(
+                "Why these warnings matter: Sobol indices split the variance of the point means between "
+                "factors. When seed noise makes up most of that variance, the split is mostly noise. S1 is a "
+                "share of variance and cannot be negative; an estimate below zero beyond its interval shows "
+                "the estimator has not settled at this N. Both are fixed by more replications (which shrink "
+                "the noise in each point mean) or a larger design.n (more base samples).",
+                "note",
+            )
+        )
     blocks.append(table(indices.drop(columns=[c for c in ("base_samples", "dropped") if c in indices])))
     blocks.append(
         para(
@@ -118,20 +180,59 @@ def sobol_blocks(indices: pd.DataFrame, variance: pd.DataFrame, warnings: list[s
 
 
 def compare_page(
-    out: Path, title: str, table_df: pd.DataFrame, manifest: dict[str, Any], plots: dict[str, Path]
+    out: Path, title: str, cmp: Any, manifest: dict[str, Any], kpis: list[str], plots: dict[str, Path]
 ) -> Path:
+    """The N-option comparison report: verdict, warnings, per-option KPIs, P(best), paired
+    differences against the first option, loss risk, targets, figures."""
+    cur = cmp.currency
+    files = ", ".join(f"{o['name']} = {o['source']}" for o in manifest["options"])
+    keep = lambda df: df[df["kpi"].isin(kpis)] if len(df) else df  # noqa: E731
+    wide = keep(cmp.kpis).assign(
+        interval=lambda d: [
+            fmt.interval(a, b, fmt.unit_of(k), cur) for a, b, k in zip(d.p05, d.p95, d.kpi, strict=True)
+        ]
+    )[["option", "kpi", "median", "interval"]]
     blocks = [
         para(
-            f"A = {manifest['a']['file']}, B = {manifest['b']['file']}; {manifest['replications']} paired "
-            f"replications with common random numbers (seed {manifest['seed']}) · "
-            f"git {manifest['git_revision']}",
+            f"{len(cmp.options)} options ({files}); {manifest['replications']} replications each with common "
+            f"random numbers (seed {manifest['seed']}) · git {manifest['git_revision']}",
             "note",
         ),
-        "<h2>Paired differences (B - A)</h2>",
-        table(table_df),
+        f"<p><b>{html.escape(cmp.verdict)}</b></p>",
+        *[para(w, "warn") for w in cmp.warnings],
+        "<h2>KPIs per option (median and 90% interval of outcomes)</h2>",
+        table(wide, cur),
+        "<h2>P(best): share of replications in which each option is best</h2>",
+        table(keep(cmp.best), cur),
+        "<h2>Loss risk</h2>",
+        table(cmp.risk.drop(columns=["thin"]), cur),
+    ]
+    if len(cmp.paired):
+        cols = [
+            "option",
+            "reference",
+            "kpi",
+            "pairs",
+            "diff_median",
+            "diff_p05",
+            "diff_p95",
+            "p_better",
+            "p_tie",
+        ]
+        blocks += [
+            f"<h2>Paired differences against {html.escape(cmp.options[0])}</h2>",
+            table(keep(cmp.paired)[cols], cur),
+        ]
+    if len(cmp.targets):
+        cols = ["option", "target", "hits", "replications", "p_hit", "p_low", "p_high"]
+        blocks += ["<h2>Targets: P(hit)</h2>", table(cmp.targets[cols], cur)]
+    blocks += [
         para(
-            "diff_p05..diff_p95 is the 90% interval of the paired difference across replications; p_b_better "
-            "uses each KPI's good direction (higher conversions and value, lower cost per acquisition and "
+            "Intervals of outcomes are the 5th-95th percentiles across replications. Probabilities "
+            "carry a 90% Wilson interval (lower, upper): how well the replications pin them down. "
+            "diff_p05..diff_p95 is the 90% interval of the paired difference (option minus the first "
+            "option, same seed); p_better "
+            "uses each KPI's good direction (higher conversions and value, lower costs per result and "
             "complaints); p_tie counts replications with identical results.",
             "note",
         ),

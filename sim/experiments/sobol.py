@@ -20,6 +20,7 @@ from SALib.analyze import sobol as sobol_analyze
 
 from sim.experiments.design import DesignTable
 from sim.experiments.spec import Experiment
+from sim.experiments.thin import sobol_warnings
 
 
 class AnalysisError(Exception):
@@ -90,12 +91,14 @@ def analyse(exp: Experiment, design: DesignTable, plan: pd.DataFrame, runs: pd.D
                 _indices(_analyze(prob, y[: n * step], spec), kpi, names).assign(n=n)
             )
         notes += rank_warnings(full, spec.analysis.max_conf, kpi)
+    indices = _concat(frames["indices"], ["kpi", "factor", "role", "S1", "S1_conf", "ST", "ST_conf"])
+    variance = seed_noise(plan, runs, list(spec.kpis))
     return SobolResult(
-        indices=_concat(frames["indices"], ["kpi", "factor", "role", "S1", "S1_conf", "ST", "ST_conf"]),
+        indices=indices,
         s2=_concat(frames["s2"], ["kpi", "factor_a", "factor_b", "S2", "S2_conf"]),
         convergence=_concat(frames["convergence"], ["kpi", "n", "factor", "S1", "S1_conf", "ST", "ST_conf"]),
-        variance=seed_noise(plan, runs, list(spec.kpis)),
-        warnings=notes,
+        variance=variance,
+        warnings=notes + (sobol_warnings(indices, variance) if len(indices) else []),
     )
 
 

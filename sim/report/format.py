@@ -191,8 +191,8 @@ def tick_formatter(unit: Unit) -> Callable[[float, object], str]:
     if unit == "money":
         return lambda x, _pos=None: compact(x)
     if unit in ("count", "day"):
-        return lambda x, _pos=None: _special(x) or (
-            compact(x) if abs(x) >= 1e4 else _fixed(x, 0 if x == round(x) else 1)
+        return lambda x, _pos=None: (
+            _special(x) or (compact(x) if abs(x) >= 1e4 else _fixed(x, 0 if x == round(x) else 1))
         )
     return lambda x, _pos=None: value(x, unit)
 

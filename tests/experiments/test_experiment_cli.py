@@ -4,6 +4,7 @@ experiment runs through --set overrides, outputs are tidy, bad input exits with 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -56,7 +57,7 @@ def test_every_shipped_experiment_runs_tiny(name: str, tmp_path: Path) -> None:
         assert (tmp_path / "plots" / "sensitivity.png").exists()
 
 
-def test_compare_command(tmp_path: Path) -> None:
+def test_compare_command(tmp_path: Path, capsys) -> None:
     scenario = ROOT / "scenarios" / "deposit_sprint.toml"
     code = main(
         [
@@ -72,9 +73,50 @@ def test_compare_command(tmp_path: Path) -> None:
     )
     assert code == 0
     table = pd.read_csv(tmp_path / "comparison.csv")
-    assert {"kpi", "diff_median", "diff_p05", "diff_p95", "p_b_better"} <= set(table.columns)
+    assert {"option", "kpi", "diff_median", "diff_p05", "diff_p95", "p_better"} <= set(table.columns)
     assert (table["diff_median"].fillna(0) == 0).all()
     assert (tmp_path / "report.html").exists()
+    assert "e+" not in capsys.readouterr().out
+
+
+def test_compare_variants_three_options(tmp_path: Path, capsys) -> None:
+    scenario = ROOT / "scenarios" / "deposit_sprint.toml"
+    args = ["compare", str(scenario), "--variant", "lean", "budget.total=6e6"]
+    args += [
+        "--variant",
+        "rich",
+        "offer.bonus_bp=70",
+        "budget.total=1.2e7",
+        "-n",
+        "3",
+        "--out",
+        str(tmp_path),
+    ]
+    assert main([*args, *sets(TINY[:-1])]) == 0
+    out = capsys.readouterr().out
+    assert "verdict:" in out and "P(best)" in out and "e+0" not in out
+    options = pd.read_csv(tmp_path / "options.csv")
+    assert list(dict.fromkeys(options["option"])) == ["deposit_sprint", "lean", "rich"]
+    risk = pd.read_csv(tmp_path / "risk.csv")
+    assert {"option", "measure", "p", "lower", "upper", "n"} <= set(risk.columns)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["options"][2]["scenario"]["offer"]["bonus_bp"] == 70 and manifest["verdict"]
+    html = re.sub(r'src="data:[^"]*"', "", (tmp_path / "report.html").read_text())
+    assert "P(best)" in html and not re.search(r"\de[+-]\d", html)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "at least two options"),
+        (["--variant", "budget.total=5"], "give a NAME"),
+        (["--variant", "x", "budget.totl=5"], "--variant x: budget"),
+    ],
+)
+def test_compare_misuse_exits_2(tmp_path: Path, capsys, args: list[str], message: str) -> None:
+    scenario = ROOT / "scenarios" / "deposit_sprint.toml"
+    assert main(["compare", str(scenario), *args, "--out", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_sobol_command_needs_a_sobol_design(tmp_path: Path, capsys) -> None:
