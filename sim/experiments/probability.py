@@ -21,22 +21,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+
+from sim.targets import wilson_interval
 
 #: A probability's interval wider than this (upper - lower) gets a "thin statistics" warning.
 THIN_WIDTH = 0.20
 
 
 def wilson(k: float, n: int, conf: float = 0.90) -> tuple[float, float]:
-    """Wilson score interval for ``k`` successes in ``n`` trials; (nan, nan) when n = 0."""
-    if n <= 0:
-        return math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + conf / 2))
-    p = min(max(k / n, 0.0), 1.0)
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    """Wilson score interval for ``k`` successes in ``n`` trials (``k`` may be fractional,
+    e.g. P(best) credit shared by ties); (nan, nan) when n = 0. See
+    :func:`sim.targets.wilson_interval`."""
+    return wilson_interval(min(max(k, 0.0), n), n, conf)
 
 
 def prob_at_most(k: float, n: int, limit: float) -> float:
