@@ -52,12 +52,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
     bad = 0
     for f in args.files:
         try:
+            if _is_calibration(f):  # a calibration spec names a scenario: check both and the data
+                from sim.calibration.cli import validate_calibration
+
+                print("\n".join(validate_calibration(f, args.sets)))
+                continue
             sc = load_scenario(f, args.sets)
             print(f"{f}: ok ({sc.name}: {len(sc.segments)} segments, {len(sc.channels)} channels)")
         except SpecError as exc:
             print(exc, file=sys.stderr)
             bad += 1
     return 2 if bad else 0
+
+
+def _is_calibration(path: str) -> bool:
+    try:
+        from sim.calibration.spec import is_calibration
+    except ModuleNotFoundError:  # calibration extra not installed
+        return False
+    return is_calibration(path)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

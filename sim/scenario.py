@@ -27,8 +27,11 @@ class Strict(BaseModel):
 
 class Population(Strict):
     size: int = Field(20_000, ge=10, le=50_000_000, description="simulated customers")
-    represents: int | None = Field(
-        None, ge=1, description="real customers the simulation stands for (default: size)"
+    represents: float | None = Field(
+        None,
+        gt=0,
+        description="real customers the simulation stands for, i.e. the market size (default: size); "
+        "a float so that calibration can fit it",
     )
     agents: bool = Field(True, description="create Mesa CustomerAgent views")
 

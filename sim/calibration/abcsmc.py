@@ -54,17 +54,32 @@ class CalibrationModel:
         self.root = root
         self.names = [p.name for p in simulator.cal.spec.parameters]
         self.fit = ~simulator.observed["holdout"].to_numpy()
+        self.scale = column_scales(simulator)
 
     def __call__(self, pars: dict[str, float]) -> dict[str, np.ndarray]:
         values = [float(pars[n]) for n in self.names]
         named = dict(zip(self.names, values, strict=True))
         sims = self.simulator.simulate(named, model_seed(self.root, values), only=self.fit)
-        return {c: sims[j, self.fit] for j, c in enumerate(self.simulator.columns)}
+        return {c: sims[j, self.fit] / self.scale[c] for j, c in enumerate(self.simulator.columns)}
+
+
+def column_scales(simulator: Simulator) -> dict[str, float]:
+    """Divisor of each observed column in the distance: its root mean square over the
+    fitted periods for the ``scaled`` distance, else 1."""
+    fit = ~simulator.observed["holdout"].to_numpy()
+    scaled = simulator.cal.spec.distance == "scaled"
+    out = {}
+    for c in simulator.columns:
+        x = simulator.observed[c].to_numpy(dtype=float)[fit]
+        rms = float(np.sqrt(np.mean(x**2))) if scaled else 1.0
+        out[c] = rms if rms > 0 else 1.0
+    return out
 
 
 def observed_statistics(simulator: Simulator) -> dict[str, np.ndarray]:
     fit = ~simulator.observed["holdout"].to_numpy()
-    return {c: simulator.observed[c].to_numpy(dtype=float)[fit] for c in simulator.columns}
+    scale = column_scales(simulator)
+    return {c: simulator.observed[c].to_numpy(dtype=float)[fit] / scale[c] for c in simulator.columns}
 
 
 def _evaluate(simulate_one: Callable, seeds: list[np.random.SeedSequence]) -> list:
@@ -82,7 +97,12 @@ def _evaluate(simulate_one: Callable, seeds: list[np.random.SeedSequence]) -> li
 class SeededSampler(Sampler):
     """Evaluates candidates in rounds of ``batch`` on joblib workers (loky processes, or
     dask with ``backend='dask'``); accepts in evaluation order, so timing never matters.
-    Evaluations computed past the n-th acceptance of a round are discarded."""
+    Evaluations computed past the n-th acceptance of a round are discarded.
+
+    ``budget`` is a hard cap on the evaluations this sampler runs (over all generations,
+    including pyabc's prior sample for the first tolerance): a round never goes past it,
+    and a generation it cuts short is reported to pyabc as not ok, which ends the run
+    with the generations completed so far."""
 
     def __init__(
         self,
@@ -91,11 +111,15 @@ class SeededSampler(Sampler):
         backend: str | None = None,
         batch: int | None = None,
         on_done: Callable[[int], None] | None = None,
+        budget: float = np.inf,
     ) -> None:
         super().__init__()
         self.seed, self.jobs, self.backend = seed, max(1, jobs), backend
         self.batch = batch or (8 if self.jobs == 1 else 4 * self.jobs)
         self.on_done = on_done
+        self.budget = budget
+        self.used = 0  # evaluations run by this sampler
+        self.exhausted = False  # the budget cut a generation short
 
     def _seeds(self, t: int, start: int, stop: int) -> list[np.random.SeedSequence]:
         return [np.random.SeedSequence(self.seed, spawn_key=(SAMPLER, t + 1, j)) for j in range(start, stop)]
@@ -114,8 +138,13 @@ class SeededSampler(Sampler):
         done = 0
         parallel = Parallel(n_jobs=self.jobs, backend=self.backend) if self.jobs > 1 else None
         while sample.n_accepted < n and done < max_eval:
-            stop = int(min(done + self.batch, max_eval))
+            left = self.budget - self.used
+            if left <= 0:
+                self.exhausted = True
+                break
+            stop = int(min(done + self.batch, max_eval, done + left))
             particles = self._round(parallel, simulate_one, self._seeds(t, done, stop))
+            self.used += len(particles)
             if self.on_done is not None:
                 self.on_done(len(particles))
             for particle in particles:
@@ -134,7 +163,11 @@ def distance(kind: str) -> pyabc.Distance:
         # each statistic scaled by its median absolute deviation over the generation's
         # simulations (Prangle 2017), so large and small periods count alike
         return pyabc.AdaptivePNormDistance(p=2)
-    return pyabc.PNormDistance(p=2)
+    return pyabc.PNormDistance(p=2)  # euclidean, or scaled (statistics already divided)
+
+
+class BudgetTooSmall(Exception):
+    """The budget ran out before the first generation was complete: no posterior."""
 
 
 def run_abc(
@@ -145,17 +178,25 @@ def run_abc(
     backend: str | None = None,
     budget: int | None = None,
     on_done: Callable[[int], None] | None = None,
+    stats: dict | None = None,
 ) -> pyabc.storage.History:
     """Run (or, when ``db`` already holds this calibration, continue) ABC-SMC until the
-    generations, budget, acceptance-rate or epsilon limit of the spec is reached."""
+    generations, budget, acceptance-rate or epsilon limit of the spec is reached.
+
+    ``budget`` (default ``inference.budget``) caps the simulations of this call, hard: a
+    resumed history's earlier simulations do not count against it. A generation the
+    budget cuts short is discarded (the posterior is the last complete generation);
+    :class:`BudgetTooSmall` when not even the first one completes. ``stats`` (a dict) gets
+    ``simulations_run`` (this call's) and ``stopped_by_budget``."""
     spec = simulator.cal.spec
     inf = spec.inference
     priors = pyabc.Distribution(**{p.name: prior_rv(p.prior) for p in spec.parameters})
-    sampler = SeededSampler(spec.seed, jobs, backend, inf.batch, on_done)
+    cap = budget if budget is not None else inf.budget
+    sampler = SeededSampler(spec.seed, jobs, backend, inf.batch, on_done, budget=cap)
     abc = pyabc.ABCSMC(
         CalibrationModel(simulator, spec.seed),
         priors,
-        distance(inf.distance),
+        distance(spec.distance),
         population_size=inf.population_size,
         sampler=sampler,
     )
@@ -167,10 +208,20 @@ def run_abc(
         abc.new(url, observed_statistics(simulator))
     done = abc.history.max_t + 1 if resume else 0
     if done >= inf.generations:
+        if stats is not None:
+            stats.update(simulations_run=0, stopped_by_budget=False)
         return abc.history
-    return abc.run(
+    history = abc.run(
         minimum_epsilon=inf.min_epsilon,
         max_nr_populations=inf.generations - done,
         min_acceptance_rate=inf.min_acceptance_rate,
-        max_total_nr_simulations=budget if budget is not None else inf.budget,
     )
+    if stats is not None:
+        stats.update(simulations_run=sampler.used, stopped_by_budget=sampler.exhausted)
+    if history.max_t is None or history.max_t < 0:
+        raise BudgetTooSmall(
+            f"the budget of {cap:,} simulations ran out before the first ABC generation of "
+            f"{inf.population_size} particles was complete; raise --budget (or inference.budget) "
+            f"to at least a few times {inf.population_size}, or lower inference.population_size"
+        )
+    return history

@@ -1,4 +1,10 @@
-"""``campaign-sim calibrate SPEC [--jobs J] [--budget SIMULATIONS] [--out DIR] [--resume DIR]``."""
+"""``campaign-sim calibrate SPEC [--check] [--jobs J] [--budget SIMULATIONS] [--out DIR] [--resume DIR]``.
+
+The result folder appears only when the calibration is complete: the work happens in a
+sibling ``<folder>.partial`` that is renamed into place at the end. A failure removes it;
+an interrupt (Ctrl-C) keeps it when it holds finished ABC generations, so that
+``--resume <folder>.partial`` continues them.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,15 @@ import argparse
 import logging
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm import tqdm
 
+from sim.calibration.abcsmc import BudgetTooSmall
 from sim.calibration.spec import load_calibration
-from sim.calibration.workflow import calibrate, prepare
+from sim.calibration.workflow import calibrate, check_summary, prepare
 from sim.loading import SpecError
 from sim.results import prepare_out
 
@@ -21,9 +30,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "calibrate", help="fit behaviour parameters to past campaign data (ABC-SMC) and write a report"
     )
     c.add_argument("spec", help="calibration TOML (see calibration/)")
+    c.add_argument(
+        "--check", action="store_true", help="validate the spec and its data, then stop (no simulation)"
+    )
     c.add_argument("--jobs", "-j", type=int, default=1, help="parallel workers")
     c.add_argument("--backend", default=None, help="joblib backend: loky (default) or dask")
-    c.add_argument("--budget", type=int, default=None, metavar="SIMULATIONS", help="maximum simulations")
+    c.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        metavar="SIMULATIONS",
+        help="hard cap on the ABC simulations of this command (a resume starts a new count)",
+    )
     c.add_argument("--out", default=None, help="new or empty folder (default: results/<name>-<time>)")
     c.add_argument(
         "--resume", default=None, metavar="DIR", help="continue the ABC history in DIR, in a new folder"
@@ -37,12 +55,60 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise SpecError("arguments", ["--jobs and --budget must be at least 1"])
     cal = load_calibration(args.spec, args.sets)
     sim = prepare(cal)
+    if args.check:
+        print(f"{args.spec}: ok (calibration spec; nothing simulated)")
+        for line in check_summary(sim):
+            print(f"  {line}")
+        return 0
+    if args.resume is not None and Path(args.resume).resolve() == Path(args.out or "").resolve():
+        raise SpecError("--resume", ["--out must be a new folder, not the one resumed from"])
     if args.resume is not None and not (Path(args.resume) / "abc.db").is_file():
         raise SpecError("--resume", [f"{args.resume} holds no abc.db to continue"])
-    folder = prepare_out(args.out, cal.spec.name)
-    if args.resume is not None:
-        # continue a copy: the earlier folder stays as it was (results are never overwritten)
-        shutil.copy2(Path(args.resume) / "abc.db", folder / "abc.db")
+    final = prepare_out(args.out, cal.spec.name)
+    with _staged(final) as folder:
+        if args.resume is not None:
+            # continue a copy: the earlier folder stays as it was (results are never overwritten)
+            shutil.copy2(Path(args.resume) / "abc.db", folder / "abc.db")
+        out = _run(args, cal, sim, folder)
+    _summary(cal, out, final)
+    return 0
+
+
+def validate_calibration(path: str, sets: list[str]) -> list[str]:
+    """``campaign-sim validate`` on a calibration spec: the spec, its scenario and data
+    (raises SpecError with every problem), as printable lines."""
+    sim = prepare(load_calibration(path, sets))
+    return [f"{path}: ok (calibration spec {sim.cal.spec.name}; run it with campaign-sim calibrate)"] + [
+        f"  {line}" for line in check_summary(sim)
+    ]
+
+
+@contextmanager
+def _staged(final: Path) -> Iterator[Path]:
+    """Work in ``<final>.partial``; rename it to ``final`` on success, remove it on
+    failure, keep it (resumable) on interrupt when it holds an ABC history."""
+    work = final.with_name(final.name + ".partial")
+    if work.exists():
+        raise SpecError("--out", [f"{work} exists (an interrupted calibration?): resume or remove it"])
+    work.mkdir()
+    try:
+        yield work
+    except KeyboardInterrupt:
+        final.rmdir()
+        if (work / "abc.db").is_file():
+            print(f"interrupted; finished ABC generations kept: --resume {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work)
+        raise
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        final.rmdir()
+        raise
+    final.rmdir()
+    work.rename(final)
+
+
+def _run(args: argparse.Namespace, cal, sim, folder: Path):
     logging.getLogger("ABC").setLevel(logging.WARNING)  # the progress bar reports instead
     budget = args.budget if args.budget is not None else cal.spec.inference.budget
     bars: list[tqdm] = []
@@ -57,22 +123,31 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 )
             bars[0].update(k)
 
-        out = calibrate(
-            sim,
-            folder,
-            jobs=args.jobs,
-            backend=args.backend,
-            budget=args.budget,
-            on_simulation=bar.update,
-            on_draw=on_draw,
-            extra_manifest={"overrides": args.sets, "resumed_from": args.resume},
-        )
+        try:
+            out = calibrate(
+                sim,
+                folder,
+                jobs=args.jobs,
+                backend=args.backend,
+                budget=args.budget,
+                on_simulation=bar.update,
+                on_draw=on_draw,
+                extra_manifest={"overrides": args.sets, "resumed_from": args.resume},
+            )
+        except BudgetTooSmall as exc:
+            raise SpecError("--budget" if args.budget is not None else cal.source, [str(exc)]) from None
     for b in bars:
         b.close()
+    return out
+
+
+def _summary(cal, out, folder: Path) -> None:
     level = cal.spec.predictive.level
-    abc = out.history
+    abc = out.abc
+    stop = " (stopped by the budget: the last complete generation is the posterior)"
     print(
-        f"{cal.spec.name}: {abc.max_t + 1} generations, {abc.total_nr_simulations:,} simulations -> {folder}"
+        f"{cal.spec.name}: {abc['generations']} generations, {abc['simulations_this_run']:,} simulations "
+        f"this run{stop if abc['stopped_by_budget'] else ''} -> {folder}"
     )
     for r in out.parameters.itertuples(index=False):
         truth = (
@@ -84,6 +159,5 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             f"  {r.column} {r.part}: {r.coverage:.0%} of {r.periods} periods inside the {level:.0%} band, "
             f"median relative error {r.median_rel_error:.0%}"
         )
-    print(f"calibrated scenario: {out.calibrated}")
-    print(f"report: {out.report}")
-    return 0
+    print(f"calibrated scenario: {folder / out.calibrated.name}")
+    print(f"report: {folder / out.report.name}")

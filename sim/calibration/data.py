@@ -15,7 +15,7 @@ import pandas as pd
 from sim.calibration.spec import Calibration
 from sim.loading import SpecError
 
-FREQ = {"day": "D", "week": "W", "month": "M"}
+FREQ = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 MAX_LISTED = 20  # problems beyond this are summarised, a broken file can have thousands
 
 
@@ -48,7 +48,10 @@ def load_observed(cal: Calibration) -> pd.DataFrame:
     if raw.empty:
         raise SpecError(str(path), ["the file has no data rows"])
     problems: list[str] = []
-    periods = _periods(raw[date_col], FREQ[spec.data.frequency], date_col, problems)
+    if spec.data.frequency == "period":
+        periods = _numbered(raw[date_col], date_col, problems)
+    else:
+        periods = _periods(raw[date_col], FREQ[spec.data.frequency], date_col, problems)
     out = pd.DataFrame({"period": periods, "row": range(1, len(raw) + 1)})
     for col in dict.fromkeys([*observed, *inputs]):
         out[col] = _numbers(raw[col], col, col in observed, problems)
@@ -78,6 +81,21 @@ def _periods(values: pd.Series, freq: str, col: str, problems: list[str]) -> lis
     return out
 
 
+def _numbered(values: pd.Series, col: str, problems: list[str]) -> list[int | None]:
+    """Period numbers (whole numbers: 1, 2, ... or 1995, 1996, ...)."""
+    out: list[int | None] = []
+    for row, v in enumerate(values, start=1):
+        try:
+            x = float(str(v).strip())
+            if not x.is_integer():
+                raise ValueError
+            out.append(int(x))
+        except ValueError:
+            problems.append(f"column {col!r}, row {row}: cannot read {v!r} as a period number (1, 2, 3, ...)")
+            out.append(None)
+    return out
+
+
 def _numbers(values: pd.Series, col: str, count: bool, problems: list[str]) -> pd.Series:
     text = values.astype(str).str.strip()
     num = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
@@ -100,7 +118,11 @@ def _check_sequence(df: pd.DataFrame, col: str, gaps_are_errors: bool, problems:
             )
             continue
         if gaps_are_errors and prev is not None and period != prev[0] + 1:
-            missing = pd.period_range(prev[0] + 1, period - 1, freq=period.freq)
+            missing = (
+                range(prev[0] + 1, period)
+                if isinstance(period, int)
+                else pd.period_range(prev[0] + 1, period - 1, freq=period.freq)
+            )
             shown = ", ".join(map(str, missing[:3])) + (", ..." if len(missing) > 3 else "")
             problems.append(
                 f"column {col!r}, row {row}: gap of {len(missing)} period(s) before {period} "
@@ -116,7 +138,8 @@ def _holdout_mask(cal: Calibration, periods: pd.Series) -> pd.Series:
     if start is None:
         return pd.Series(False, index=periods.index)
     try:
-        first = pd.Period(start, freq=FREQ[cal.spec.data.frequency])
+        freq = cal.spec.data.frequency
+        first = int(start) if freq == "period" else pd.Period(start, freq=FREQ[freq])
     except ValueError:
         raise SpecError(cal.source, [f"holdout.start: cannot read {start!r} as a date"]) from None
     return periods >= first

@@ -58,14 +58,18 @@ def epsilons(history: pyabc.storage.History, path: Path) -> Path:
     return save_png(ax.figure, path)
 
 
-def predictive(bands: pd.DataFrame, level: float, path: Path) -> Path:
+def predictive(bands: pd.DataFrame, level: float, path: Path, unit: str = "period") -> Path:
     """Observed series (fitted periods black, held-out red) against the posterior-
-    predictive median and central band."""
+    predictive median and central band; the x axis is labelled with the data's own
+    periods (``2009-05``, ``2009Q2``, ``1995`` or period numbers), one slot each."""
     columns = list(bands["column"].unique())
     fig, axes = plt.subplots(len(columns), 1, figsize=(9, 3.4 * len(columns)), squeeze=False)
     for ax, col in zip(axes[:, 0], columns, strict=True):
-        b = bands[bands["column"] == col].sort_values("period")
-        x = b["period"].map(lambda p: p.start_time)
+        b = bands[bands["column"] == col].sort_values("period").reset_index(drop=True)
+        x = pd.Series(np.arange(len(b)), dtype=float)
+        labels = b["period"].astype(str).to_list()
+        step = max(1, -(-len(labels) // 16))
+        ax.set_xticks(x[::step], labels[::step])
         ax.fill_between(x, b["low"], b["high"], color="C0", alpha=0.25, step="mid", label=f"{level:.0%} band")
         ax.plot(x, b["median"], "C0-", drawstyle="steps-mid", label="predictive median")
         fit, hold = ~b["holdout"], b["holdout"]
@@ -75,7 +79,7 @@ def predictive(bands: pd.DataFrame, level: float, path: Path) -> Path:
             ax.axvline(x[hold].iloc[0], color="C3", ls=":", lw=1)
         ax.set_ylabel(col)
         ax.legend(fontsize=8)
-    axes[-1, 0].set_xlabel("period")
+    axes[-1, 0].set_xlabel(unit)
     fig.autofmt_xdate()
     return save_png(fig, path)
 
@@ -89,6 +93,6 @@ def all_plots(
 ) -> dict[str, Path]:
     return {
         "posterior_pairs": pairs(sample, spec, folder / "posterior_pairs.png"),
-        "predictive": predictive(bands, spec.predictive.level, folder / "predictive.png"),
+        "predictive": predictive(bands, spec.predictive.level, folder / "predictive.png", spec.data.label),
         "epsilons": epsilons(history, folder / "epsilons.png"),
     }

@@ -48,8 +48,16 @@ class Simulator:
         return [o.column for o in self.cal.spec.observe]
 
     def scenario_dict(self, values: dict[str, float]) -> dict[str, Any]:
-        params = {p.name: p for p in self.cal.spec.parameters}
-        return apply_overrides(self.cal.base, [e for k, v in values.items() for e in params[k].edits(v)])
+        return apply_overrides(self.cal.base, self.cal.edits(values))
+
+    def describe(self) -> str:
+        """What one simulation is, for ``calibrate --check``."""
+        sc, n = self.cal.scenario, len(self.observed)
+        who = f"{sc.population.size:,} simulated customers for {sc.population.scale:.4g} real ones each"
+        if self.cal.spec.per_period:
+            return f"{n} runs of {sc.horizon} model days (one per period; inputs per period), {who}"
+        used = int((self.day_period >= 0).sum())
+        return f"one run of {sc.horizon} model days ({used} of them in observed periods), {who}"
 
     def simulate(
         self, values: dict[str, float], seed: np.random.SeedSequence, only: np.ndarray | None = None
@@ -96,7 +104,11 @@ class Simulator:
             at = f" in period {where}" if where else ""
             raise SpecError(
                 self.cal.source,
-                [f"parameters {shown}{at} give an invalid scenario (narrow the priors):", *exc.problems],
+                [
+                    f"parameters {shown}{at} give a scenario the schema rejects; the priors reach "
+                    "values the field does not accept (bound the prior inside the field's range):",
+                    *exc.problems,
+                ],
             ) from None
 
     def _by_period(self, daily: pd.DataFrame, output: str, how: str) -> np.ndarray:
@@ -118,11 +130,35 @@ def _aggregate(x: np.ndarray, how: str) -> float:
     return float(x.sum() if how == "sum" else x.mean() if how == "mean" else x[-1])
 
 
+def _ordinals(periods: pd.Series) -> np.ndarray:
+    """Periods counted from the first one (0, 1, 2, ... with gaps where periods are missing)."""
+    first = periods.iloc[0]
+    if isinstance(first, int | np.integer):
+        return periods.to_numpy(dtype=np.int64) - int(first)
+    return np.array([(p - first).n for p in periods], dtype=np.int64)
+
+
 def _day_positions(cal: Calibration, periods: pd.Series) -> np.ndarray:
     """Position in ``periods`` of each model day; every period must get at least one day."""
+    horizon = cal.scenario.horizon
+    per = cal.spec.data.days_per_period
+    if per is not None:
+        index = pd.Index(_ordinals(periods))
+        pos = index.get_indexer(np.arange(horizon) // per)
+        need = (int(index.max()) + 1) * per
+        uncovered = sorted(set(range(len(periods))) - set(pos[pos >= 0].tolist()))
+        if uncovered or horizon < need:
+            raise SpecError(
+                cal.source,
+                [
+                    f"data.days_per_period: {len(periods)} periods of {per} model days need "
+                    f"calendar.days + observation_days >= {need} (the scenario has {horizon}); "
+                    f'add set = ["calendar.days={need}", "calendar.observation_days=0"]'
+                ],
+            )
+        return pos.astype(np.int64)
     first = periods.iloc[0]
     day0 = pd.Timestamp(cal.spec.data.start) if cal.spec.data.start else first.start_time
-    horizon = cal.scenario.horizon
     dates = pd.date_range(day0, periods=horizon, freq="D")
     day_periods = pd.PeriodIndex(dates, freq=first.freq)
     index = pd.Index(periods)

@@ -68,9 +68,10 @@ class Parameter(Strict):
     truth: float | None = Field(None, description="known value (synthetic data), shown in reports")
     complement: str | None = Field(None, description="field set to 1 - value (two shares summing to 1)")
 
-    def edits(self, value: float) -> list[str]:
-        """``--set`` style edits that put ``value`` into the scenario."""
-        out = [f"{self.field}={float(value)!r}"]
+    def edits(self, value: float, integer: bool = False) -> list[str]:
+        """``--set`` style edits that put ``value`` into the scenario (rounded to the
+        nearest whole number for an integer field: its prior is then an integer prior)."""
+        out = [f"{self.field}={round(float(value))}" if integer else f"{self.field}={float(value)!r}"]
         if self.complement is not None:
             out.append(f"{self.complement}={1.0 - float(value)!r}")
         return out
@@ -91,19 +92,51 @@ class Input(Strict):
     offset: float = 0.0
 
 
+FREQUENCIES = ("day", "week", "month", "quarter", "year", "period")
+
+
 class Data(Strict):
+    """Observed periods. Calendar frequencies read the date column as dates (any day of a
+    week, month, quarter or year names it; a year may be just ``1995``); ``period`` reads
+    it as consecutive period numbers (1, 2, 3, ...) and needs ``days_per_period``.
+
+    Without ``days_per_period`` model day ``d`` is the date ``start + d`` and each period
+    spans its calendar days (months of 28-31). With it, every period spans exactly that
+    many model days (the model's time steps), so the scenario's daily rates read per
+    ``1/days_per_period`` of a period: ``days_per_period = 12`` for annual data makes a
+    model day a month."""
+
     path: str = Field(description="CSV or parquet file, relative to the spec file")
     date_column: str = "date"
-    frequency: Literal["day", "week", "month"] = "day"
+    frequency: Literal[FREQUENCIES] = "day"  # type: ignore[valid-type]
+    days_per_period: int | None = Field(None, ge=1, le=366, description="model days per period")
     gaps: Literal["error", "allow"] = Field("error", description="'allow' when missing periods are real")
     start: dt.date | None = Field(None, description="date of model day 0 (default: first period's start)")
+
+    @model_validator(mode="after")
+    def _period_length(self) -> Data:
+        if self.frequency == "period" and self.days_per_period is None:
+            raise ValueError("frequency 'period' (numbered periods) needs days_per_period")
+        if self.start is not None and self.days_per_period is not None:
+            raise ValueError("start applies to calendar days; with days_per_period day 0 is the first period")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How one period reads in reports, e.g. 'month' or 'period of 12 model days'."""
+        if self.days_per_period is None:
+            return self.frequency
+        unit = "period" if self.frequency == "period" else self.frequency
+        return f"{unit} = {self.days_per_period} model days"
 
 
 class PopulationScale(Strict):
     """How the simulated population stands for the real customer base."""
 
     size: int | None = Field(None, ge=10, description="simulated customers (default: the scenario's)")
-    represents: int | None = Field(None, ge=1, description="real customers (default: the scenario's)")
+    represents: float | None = Field(
+        None, gt=0, description="real customers: the market size (default: the scenario's); may be fitted"
+    )
 
 
 class Holdout(Strict):
@@ -111,8 +144,12 @@ class Holdout(Strict):
 
 
 class Inference(Strict):
-    distance: Literal["adaptive", "euclidean"] = Field(
-        "adaptive", description="adaptive: each statistic scaled by its spread (Prangle 2017)"
+    distance: Literal["auto", "adaptive", "euclidean", "scaled"] = Field(
+        "auto",
+        description="euclidean: raw values, large periods dominate; scaled: each observed column divided "
+        "by its root mean square, so columns count alike; adaptive: each period scaled by its spread "
+        "over the generation (Prangle 2017), small periods count as much as large ones; auto: euclidean "
+        "for one observed column, scaled for several (docs/calibration.md)",
     )
     population_size: int = Field(100, ge=5, le=100_000)
     generations: int = Field(8, ge=1, le=100)
@@ -154,6 +191,13 @@ class CalibrationSpec(Strict):
         return self
 
     @property
+    def distance(self) -> str:
+        """The distance in use (``auto`` resolved by the data's shape)."""
+        if self.inference.distance != "auto":
+            return self.inference.distance
+        return "euclidean" if len(self.observe) == 1 else "scaled"
+
+    @property
     def per_period(self) -> bool:
         """With exogenous inputs every period is its own run (README: "Per-period runs")."""
         return bool(self.inputs)
@@ -169,6 +213,22 @@ class Calibration:
     data_path: Path
     base: dict[str, Any]  # resolved scenario dict with the population scaling applied
     scenario: Scenario
+    integer: frozenset[str] = frozenset()  # names of parameters whose field holds whole numbers
+
+    def edits(self, values: dict[str, float]) -> list[str]:
+        """Edits putting parameter ``values`` (by name) into the base scenario."""
+        params = {p.name: p for p in self.spec.parameters}
+        return [e for k, v in values.items() for e in params[k].edits(v, k in self.integer)]
+
+
+def is_calibration(path: str | Path) -> bool:
+    """Whether a TOML file is a calibration spec (it names a scenario and observations)
+    rather than a scenario; unreadable files are not (the scenario loader reports them)."""
+    try:
+        raw = resolve_bases(path)
+    except SpecError:
+        return False
+    return isinstance(raw.get("scenario"), str) and "observe" in raw
 
 
 def load_calibration(path: str | Path, overrides: Iterable[str] = ()) -> Calibration:
@@ -181,7 +241,8 @@ def load_calibration(path: str | Path, overrides: Iterable[str] = ()) -> Calibra
     base.setdefault("population", {}).update(scaling)
     base["population"]["agents"] = False  # agent views never change the numbers; skip them
     scenario = scenario_from_dict(base, str(scenario_path))
-    cal = Calibration(spec, str(path), scenario_path, data_path, base, scenario)
+    integer = frozenset(p.name for p in spec.parameters if _is_integer(scenario, p.field))
+    cal = Calibration(spec, str(path), scenario_path, data_path, base, scenario, integer)
     problems = []
     for i, p in enumerate(spec.parameters):
         problems += _check_field(cal, f"parameters[{i}].field", p.field)
@@ -220,15 +281,19 @@ def _check_field(cal: Calibration, where: str, field: str) -> list[str]:
 
 def _check_value(cal: Calibration, where: str, p: Parameter, value: float) -> list[str]:
     try:
-        scenario_from_dict(apply_overrides(cal.base, p.edits(value)), cal.source)
+        scenario_from_dict(apply_overrides(cal.base, p.edits(value, p.name in cal.integer)), cal.source)
     except SpecError as exc:
         return [f"{where}: {p.field} = {value:g} (prior centre) is rejected: {'; '.join(exc.problems)}"]
     return []
 
 
-def _schema_has(scenario: Scenario, field: str) -> bool:
+_MISSING = object()
+
+
+def _schema_node(scenario: Scenario, parts: list[str]) -> Any:
+    """The scenario's value at a dotted path (schema defaults included), or ``_MISSING``."""
     node: Any = scenario
-    for part in field.split("."):
+    for part in parts:
         if isinstance(node, tuple) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:
@@ -236,5 +301,19 @@ def _schema_has(scenario: Scenario, field: str) -> bool:
         elif isinstance(node, Strict) and part in type(node).model_fields:
             node = getattr(node, part)
         else:
-            return False
-    return True
+            return _MISSING
+    return node
+
+
+def _schema_has(scenario: Scenario, field: str) -> bool:
+    return _schema_node(scenario, field.split(".")) is not _MISSING
+
+
+def _is_integer(scenario: Scenario, field: str) -> bool:
+    """Whether the schema declares ``field`` a whole number (``int`` or ``int | None``)."""
+    *path, last = field.split(".")
+    node = _schema_node(scenario, path)
+    if not isinstance(node, Strict) or last not in type(node).model_fields:
+        return False
+    ann = type(node).model_fields[last].annotation
+    return ann is int or set(getattr(ann, "__args__", ())) == {int, type(None)}

@@ -32,11 +32,30 @@ class Outcome:
     coverage: pd.DataFrame
     calibrated: Path
     report: Path
+    abc: dict  # the manifest's ABC figures (generations, simulations, budget use, epsilons)
 
 
 def prepare(cal: Calibration) -> Simulator:
     """Read and check the data (raises SpecError before any folder is made)."""
     return Simulator(cal, load_observed(cal))
+
+
+def check_summary(sim: Simulator) -> list[str]:
+    """What ``calibrate --check`` found: the data's periods, the parameters and what one
+    simulation is, all without simulating."""
+    spec, obs = sim.cal.spec, sim.observed
+    fit, hold = obs[~obs["holdout"]], obs[obs["holdout"]]
+    lines = [
+        f"data {sim.cal.data_path}: {len(obs)} periods ({spec.data.label}) "
+        f"{obs['period'].iloc[0]} .. {obs['period'].iloc[-1]}; {len(fit)} fitted, {len(hold)} held out",
+        f"observed: {', '.join(f'{o.column} -> {o.output} ({o.aggregate})' for o in spec.observe)}",
+        "parameters: " + ", ".join(f"{p.name} ~ {p.prior.dist}" for p in spec.parameters),
+        f"one simulation: {sim.describe()}",
+        f"inference: {spec.inference.population_size} particles, up to {spec.inference.generations} "
+        f"generations, budget {spec.inference.budget:,} simulations, distance {spec.distance}"
+        + (" (auto)" if spec.inference.distance == "auto" else ""),
+    ]
+    return lines
 
 
 def _printable(df: pd.DataFrame) -> pd.DataFrame:
@@ -59,8 +78,9 @@ def calibrate(
     cal = sim.cal
     spec = cal.spec
     level = spec.predictive.level
+    stats: dict = {}
     history = run_abc(
-        sim, folder / "abc.db", jobs=jobs, backend=backend, budget=budget, on_done=on_simulation
+        sim, folder / "abc.db", jobs=jobs, backend=backend, budget=budget, on_done=on_simulation, stats=stats
     )
     sample = posterior_sample(history)
     table = parameter_table(sample, spec, level)
@@ -76,6 +96,7 @@ def calibrate(
     calibrated = folder / "calibrated_scenario.toml"
     write_calibrated(calibrated, cal, table, level)
     pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]  # t = -1 is pyabc's prior sample for the first tolerance
     manifest = {
         "command": "calibrate",
         "spec_file": cal.source,
@@ -92,7 +113,10 @@ def calibrate(
         },
         "abc": {
             "generations": int(history.max_t + 1),
+            "distance": spec.distance,
             "simulations": int(history.total_nr_simulations),
+            "simulations_this_run": int(stats["simulations_run"]),
+            "stopped_by_budget": bool(stats["stopped_by_budget"]),
             "epsilon": float(pops["epsilon"].iloc[-1]),
             "epsilons": [float(e) for e in pops["epsilon"]],
         },
@@ -104,4 +128,4 @@ def calibrate(
     write_json(folder / "manifest.json", manifest)
     plots = all_plots(history, sample, b, spec, folder)
     report = write_report(folder, manifest, table, cov, plots)
-    return Outcome(folder, history, sample, table, b, cov, calibrated, report)
+    return Outcome(folder, history, sample, table, b, cov, calibrated, report, manifest["abc"])

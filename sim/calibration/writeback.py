@@ -16,7 +16,7 @@ from sim.scenario import Scenario
 def calibrated_scenario(cal: Calibration, table: pd.DataFrame) -> Scenario:
     """Posterior medians written into the (population-scaled) base scenario."""
     medians = table.set_index("parameter")["median"]
-    sets = [e for p in cal.spec.parameters for e in p.edits(medians[p.name])]
+    sets = cal.edits({p.name: float(medians[p.name]) for p in cal.spec.parameters})
     data = apply_overrides(cal.base, sets)
     data["name"] = f"{cal.scenario.name}_calibrated"
     data["description"] = f"{cal.scenario.name} calibrated by {cal.spec.name} (posterior medians)"

@@ -74,7 +74,7 @@ def write_report(
 <title>campaign-sim: {html.escape(scenario.name)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(scenario.name)}</h1><p>{html.escape(scenario.description)}</p>
 <p class="note">{n} replications · {scenario.population.size:,} simulated customers standing for
-{scenario.population.represents or scenario.population.size:,} · {scenario.calendar.days} campaign days +
+{scenario.population.represents or scenario.population.size:,.0f} · {scenario.calendar.days} campaign days +
 {scenario.calendar.observation_days} observation days · money in {cur} · git {manifest["git_revision"]}</p>
 <p{warn}>P(ROI &lt; 0) = {p_neg:.0%}</p>
 <table><tr><th>KPI</th><th>median</th><th>90% interval</th></tr>{rows}</table>

@@ -1,0 +1,49 @@
+"""The calibrate command: --check, validate on a calibration spec, the budget as a hard
+cap, and no half-written result folder after a failure."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.calibration.abcsmc import BudgetTooSmall, run_abc
+from sim.calibration.data import load_observed
+from sim.calibration.simulate import Simulator
+from sim.calibration.spec import load_calibration
+from sim.cli import main
+
+
+def test_check_validates_without_simulating(make_spec, good_rows, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["calibrate", str(make_spec(good_rows)), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "ok (calibration spec; nothing simulated)" in out
+    assert "4 periods (week)" in out and "distance euclidean (auto)" in out
+    assert not (tmp_path / "results").exists()
+
+
+def test_check_reports_bad_data_with_exit_2(make_spec, capsys):
+    assert main(["calibrate", str(make_spec(["2024-01-01,-3"])), "--check"]) == 2
+    assert "negative count -3" in capsys.readouterr().err
+
+
+def test_validate_recognises_a_calibration_spec(make_spec, good_rows, capsys):
+    assert main(["validate", str(make_spec(good_rows))]) == 0
+    assert "ok (calibration spec tiny; run it with campaign-sim calibrate)" in capsys.readouterr().out
+
+
+def test_budget_is_a_hard_cap(make_spec, good_rows, tmp_path):
+    cal = load_calibration(make_spec(good_rows), ["inference.generations=5", "inference.population_size=10"])
+    stats: dict = {}
+    history = run_abc(Simulator(cal, load_observed(cal)), tmp_path / "abc.db", budget=57, stats=stats)
+    assert stats["simulations_run"] <= 57 and stats["stopped_by_budget"]
+    assert history.max_t >= 0
+
+
+def test_too_small_a_budget_leaves_no_folder(make_spec, good_rows, tmp_path, capsys):
+    cal = load_calibration(make_spec(good_rows))
+    with pytest.raises(BudgetTooSmall):
+        run_abc(Simulator(cal, load_observed(cal)), tmp_path / "x.db", budget=5)
+    out = tmp_path / "out"
+    assert main(["calibrate", str(make_spec(good_rows)), "--budget", "5", "--out", str(out)]) == 2
+    assert "ran out before the first ABC generation" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "out.partial").exists()
