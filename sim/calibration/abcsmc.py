@@ -12,6 +12,7 @@ spec and seed give the same posterior for any number of jobs or backend.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,7 +53,7 @@ class CalibrationModel:
     def __init__(self, simulator: Simulator, root: int) -> None:
         self.simulator = simulator
         self.root = root
-        self.names = [p.name for p in simulator.cal.spec.parameters]
+        self.names = [p.name for p in simulator.cal.spec.fitted]
         self.fit = ~simulator.observed["holdout"].to_numpy()
         self.scale = column_scales(simulator)
 
@@ -86,9 +87,13 @@ def _evaluate(simulate_one: Callable, seeds: list[np.random.SeedSequence]) -> li
     state = np.random.get_state()
     try:
         out = []
-        for ss in seeds:
-            np.random.seed(ss.generate_state(4))  # pyabc proposes from the legacy generator
-            out.append(simulate_one())
+        with warnings.catch_warnings():
+            # pyabc's proposal covariance of parameters on very different scales (a market
+            # size in thousands next to a rate of 1e-4) trips numpy's PSD check by rounding
+            warnings.filterwarnings("ignore", "covariance is not symmetric positive-semidefinite")
+            for ss in seeds:
+                np.random.seed(ss.generate_state(4))  # pyabc proposes from the legacy generator
+                out.append(simulate_one())
         return out
     finally:
         np.random.set_state(state)
@@ -190,7 +195,7 @@ def run_abc(
     ``simulations_run`` (this call's) and ``stopped_by_budget``."""
     spec = simulator.cal.spec
     inf = spec.inference
-    priors = pyabc.Distribution(**{p.name: prior_rv(p.prior) for p in spec.parameters})
+    priors = pyabc.Distribution(**{p.name: prior_rv(p.prior) for p in spec.fitted})
     cap = budget if budget is not None else inf.budget
     sampler = SeededSampler(spec.seed, jobs, backend, inf.batch, on_done, budget=cap)
     abc = pyabc.ABCSMC(

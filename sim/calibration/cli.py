@@ -153,7 +153,13 @@ def _summary(cal, out, folder: Path) -> None:
         truth = (
             "" if r.covered is None else f"  (truth {r.truth:.4g}, {'covered' if r.covered else 'MISSED'})"
         )
-        print(f"  {r.parameter:<14} median {r.median:.4g}  {level:.0%} CI [{r.low:.4g}, {r.high:.4g}]{truth}")
+        flag = "  WEAK" if r.weak else ""
+        print(
+            f"  {r.parameter:<14} median {r.median:.4g}  {level:.0%} CI [{r.low:.4g}, {r.high:.4g}]  "
+            f"width/prior {r.width_ratio:.2f}{flag}{truth}"
+        )
+    for w in out.warnings:
+        print(f"  warning: {w}")
     for r in out.coverage.itertuples(index=False):
         print(
             f"  {r.column} {r.part}: {r.coverage:.0%} of {r.periods} periods inside the {level:.0%} band, "

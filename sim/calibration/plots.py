@@ -13,27 +13,51 @@ import pandas as pd
 import pyabc
 import pyabc.visualization as abcplot
 
+from sim.calibration.posterior import LOG_PRIORS
 from sim.calibration.spec import CalibrationSpec
 from sim.report.plots import save_png
+
+
+def _label(p) -> str:
+    return f"log10 {p.name}" if p.prior.dist in LOG_PRIORS else p.name
 
 
 def _limits(spec: CalibrationSpec, sample: pd.DataFrame) -> dict[str, tuple[float, float]]:
     """Prior bounds where the prior has them, else the sample's range padded by 10%."""
     out = {}
-    for p in spec.parameters:
+    for p in spec.fitted:
+        name = _label(p)
         if p.prior.low is not None:
-            out[p.name] = (p.prior.low, p.prior.high)
+            lo, hi = p.prior.low, p.prior.high
+            out[name] = (np.log10(lo), np.log10(hi)) if p.prior.dist in LOG_PRIORS else (lo, hi)
         else:
-            lo, hi = sample[p.name].min(), sample[p.name].max()
+            lo, hi = sample[name].min(), sample[name].max()
             pad = 0.1 * (hi - lo or abs(hi) or 1.0)
-            out[p.name] = (lo - pad, hi + pad)
+            out[name] = (lo - pad, hi + pad)
     return out
 
 
+def _plotted(sample: pd.DataFrame, spec: CalibrationSpec) -> pd.DataFrame:
+    """The sample on the axes of the pairs plot: log10 for log-uniform and log-normal
+    priors (where their mass is spread evenly), as drawn otherwise."""
+    return pd.DataFrame(
+        {
+            _label(p): np.log10(sample[p.name]) if p.prior.dist in LOG_PRIORS else sample[p.name]
+            for p in spec.fitted
+        }
+    )
+
+
 def pairs(sample: pd.DataFrame, spec: CalibrationSpec, path: Path) -> Path:
-    """Pairwise posterior: weighted KDEs (pyabc), the truth marked when it is known."""
-    names = [p.name for p in spec.parameters]
-    truth = {p.name: p.truth for p in spec.parameters if p.truth is not None}
+    """Pairwise posterior: weighted KDEs (pyabc), the truth marked when it is known; log
+    priors on log10 axes (labelled ``log10 name``)."""
+    names = [_label(p) for p in spec.fitted]
+    truth = {
+        _label(p): np.log10(p.truth) if p.prior.dist in LOG_PRIORS else p.truth
+        for p in spec.fitted
+        if p.truth is not None
+    }
+    sample = pd.concat([_plotted(sample, spec), sample["weight"]], axis=1)
     if len(names) == 1:
         fig, ax = plt.subplots(figsize=(5, 3.5))
         abcplot.plot_kde_1d(

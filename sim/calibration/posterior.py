@@ -1,4 +1,12 @@
-"""The posterior: the weighted sample of the last ABC generation and its parameter table."""
+"""The posterior: the weighted sample of the last ABC generation, its parameter table and
+the identifiability report.
+
+Identifiability: a parameter the data say nothing about comes back with a posterior as
+wide as its prior. ``width_ratio`` is the width of the central credible interval over the
+prior's at the same level (on the log scale for log-uniform and log-normal priors); at
+0.9 or more the parameter is flagged ``weak``. Posterior correlations (weighted Pearson,
+log scale for log priors) show ridges: two parameters the data trade against each other.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,33 @@ import pandas as pd
 import pyabc
 from pyabc.weighted_statistics import weighted_quantile
 
-from sim.calibration.spec import CalibrationSpec
+from sim.calibration.spec import CalibrationSpec, Prior
+
+WEAK = 0.9  # width ratio at or above which a parameter counts as not identified
+RIDGE = 0.7  # |correlation| at or above which two parameters form a ridge
+LOG_PRIORS = ("loguniform", "lognormal")
+
+
+def prior_quantiles(prior: Prior, qs: tuple[float, ...]) -> tuple[float, ...]:
+    """Quantiles of a prior (closed forms; the same distributions pyabc samples)."""
+    from scipy import stats
+
+    dist = {
+        "uniform": lambda: stats.uniform(prior.low, prior.high - prior.low),
+        "loguniform": lambda: stats.loguniform(prior.low, prior.high),
+        "normal": lambda: stats.norm(prior.mean, prior.sd),
+        "lognormal": lambda: stats.lognorm(prior.sigma, 0.0, prior.median),
+    }[prior.dist]()
+    return tuple(float(dist.ppf(q)) for q in qs)
+
+
+def width_ratio(prior: Prior, low: float, high: float, level: float) -> float:
+    """Posterior interval width over the prior's central ``level`` interval width, on the
+    log scale for log priors (equation in the module docstring)."""
+    p_lo, p_hi = prior_quantiles(prior, ((1 - level) / 2, (1 + level) / 2))
+    if prior.dist in LOG_PRIORS:
+        low, high, p_lo, p_hi = (np.log(max(v, 1e-300)) for v in (low, high, p_lo, p_hi))
+    return float((high - low) / (p_hi - p_lo))
 
 
 def posterior_sample(history: pyabc.storage.History) -> pd.DataFrame:
@@ -27,10 +61,11 @@ def parameter_table(sample: pd.DataFrame, spec: CalibrationSpec, level: float) -
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
     w = sample["weight"].to_numpy()
     rows = []
-    for p in spec.parameters:
+    for p in spec.fitted:
         x = sample[p.name].to_numpy(dtype=float)
         lo, med, hi = (float(weighted_quantile(x, w, alpha=q)) for q in (lo_q, 0.5, hi_q))
         prior = ", ".join(f"{k}={v:g}" for k, v in p.prior.model_dump().items() if isinstance(v, float))
+        ratio = width_ratio(p.prior, lo, hi, level)
         rows.append(
             {
                 "parameter": p.name,
@@ -40,11 +75,50 @@ def parameter_table(sample: pd.DataFrame, spec: CalibrationSpec, level: float) -
                 "high": hi,
                 "mean": float(np.average(x, weights=w)),
                 "prior": f"{p.prior.dist}({prior})",
+                "width_ratio": ratio,
+                "weak": ratio >= WEAK,
                 "truth": np.nan if p.truth is None else p.truth,
                 "covered": None if p.truth is None else bool(lo <= p.truth <= hi),
             }
         )
     return pd.DataFrame(rows)
+
+
+def correlations(sample: pd.DataFrame, spec: CalibrationSpec) -> pd.DataFrame:
+    """Tidy ``a, b, correlation, ridge`` for each pair of parameters (weighted Pearson
+    correlation of the posterior, log scale for log priors)."""
+    w = sample["weight"].to_numpy()
+    cols = {
+        p.name: np.log(sample[p.name].to_numpy(dtype=float))
+        if p.prior.dist in LOG_PRIORS
+        else sample[p.name].to_numpy(dtype=float)
+        for p in spec.fitted
+    }
+    names = list(cols)
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            cov = np.cov(cols[a], cols[b], aweights=w)
+            denom = np.sqrt(cov[0, 0] * cov[1, 1])
+            r = float(cov[0, 1] / denom) if denom > 0 else 0.0
+            rows.append({"a": a, "b": b, "correlation": r, "ridge": abs(r) >= RIDGE})
+    return pd.DataFrame(rows, columns=["a", "b", "correlation", "ridge"])
+
+
+def identifiability_lines(table: pd.DataFrame, corr: pd.DataFrame) -> list[str]:
+    """Plain-language warnings: weakly identified parameters and ridges."""
+    out = [
+        f"{r.parameter}: posterior {r.width_ratio:.0%} as wide as its prior: the data barely inform it"
+        for r in table.itertuples(index=False)
+        if r.weak
+    ]
+    out += [
+        f"{r.a} x {r.b}: posterior correlation {r.correlation:+.2f}: the data trade one against the "
+        "other (a ridge); read them together, not one by one"
+        for r in corr.itertuples(index=False)
+        if r.ridge
+    ]
+    return out
 
 
 def resample(sample: pd.DataFrame, names: list[str], n: int, seed: np.random.SeedSequence) -> pd.DataFrame:

@@ -33,7 +33,7 @@ def predictive_draws(
     on_done: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Tidy ``draw, period, column, simulated`` for ``draws`` posterior draws."""
-    names = [p.name for p in simulator.cal.spec.parameters]
+    names = [p.name for p in simulator.cal.spec.fitted]
     params = resample(sample, names, draws, np.random.SeedSequence(seed, spawn_key=(PREDICTIVE, 0)))
     items = [
         (

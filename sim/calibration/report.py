@@ -28,6 +28,8 @@ def write_report(
     parameters: pd.DataFrame,
     coverage: pd.DataFrame,
     plots: dict[str, Path],
+    correlations: pd.DataFrame | None = None,
+    warnings: list[str] | None = None,
 ) -> Path:
     spec = manifest["spec"]
     level = spec["predictive"]["level"]
@@ -43,6 +45,15 @@ def write_report(
         f"git {html.escape(manifest['git_revision'])}</p>",
         f"<h2>Posterior parameters (median, {level:.0%} credible interval)</h2>",
         _table(parameters),
+        "<h2>Identifiability</h2>",
+        "<p class='note'>width_ratio: the credible interval's width over the prior's at the same level "
+        "(log scale for log priors); at 0.9 or more the data barely inform the parameter (weak). "
+        "Correlations of the posterior (log scale for log priors); |r| of 0.7 or more is a ridge: the "
+        "data trade the two parameters against each other.</p>",
+        "<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in warnings or []) + "</ul>"
+        if warnings
+        else "<p>Every parameter is narrower than its prior and no two form a ridge.</p>",
+        _table(correlations) if correlations is not None and len(correlations) else "",
         "<h2>Posterior pairs</h2>",
         embed_png(plots["posterior_pairs"]),
         f"<h2>Posterior predictive ({level:.0%} band) and holdout forecast</h2>",
@@ -52,7 +63,8 @@ def write_report(
         _table(coverage),
         "<h2>ABC tolerance by generation</h2>",
         embed_png(plots["epsilons"]),
-        "<p class='note'>files: posterior.parquet (weighted sample), parameters.csv, predictive.parquet, "
+        "<p class='note'>files: posterior.parquet (weighted sample), parameters.csv, correlations.csv, "
+        "predictive.parquet, "
         "bands.csv, coverage.csv, calibrated_scenario.toml, abc.db (pyabc history; resumable), "
         "manifest.json.</p>",
         "</body></html>",

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calibration.spec import Calibration
+from sim.calibration.spec import DISPERSION, Calibration
 from sim.kpis import PAIRED_DAILY_COLUMNS
 from sim.loading import SpecError, apply_overrides, scenario_from_dict
 from sim.runner import run_model
@@ -65,6 +65,19 @@ class Simulator:
         """Array (observed column, period) for parameter ``values`` (by parameter name).
         Per-period runs skip periods outside the boolean mask ``only`` (left NaN); each
         period keeps its own seed, so the mask never changes the others' numbers."""
+        noise = self.cal.spec.observation.noise
+        if noise != "none":
+            values = dict(values)
+            dispersion = values.pop(DISPERSION)
+        clean = self._simulate(values, seed, only)
+        if noise == "none":
+            return clean
+        rng = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, NOISE)))
+        return observe_with_noise(clean, noise, dispersion, rng)
+
+    def _simulate(
+        self, values: dict[str, float], seed: np.random.SeedSequence, only: np.ndarray | None
+    ) -> np.ndarray:
         data = self.scenario_dict(values)
         if not self.cal.spec.per_period:
             daily = run_model(self._validated(data, values), seed, baseline=self.paired).daily
@@ -122,6 +135,27 @@ class Simulator:
             return out
         total = np.bincount(pos[ok], weights=x[ok], minlength=n)
         return total if how == "sum" else total / np.bincount(pos[ok], minlength=n)
+
+
+NOISE = 2**31 - 1  # spawn-key element of the observation noise's stream (periods use 0, 1, ...)
+
+
+def observe_with_noise(
+    mean: np.ndarray, noise: str, dispersion: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Observed values around the simulated ``mean`` (NaN stays NaN).
+
+    ``negbin``: NB(mean, variance = mean + dispersion * mean^2), drawn as a gamma-Poisson
+    mixture (Hilbe 2011, Negative Binomial Regression, ch. 5); ``lognormal``:
+    ``mean * exp(dispersion * Z - dispersion^2 / 2)`` (mean preserved)."""
+    ok = np.isfinite(mean)
+    m = np.where(ok, np.maximum(mean, 0.0), 0.0)
+    if noise == "negbin":
+        shape = 1.0 / dispersion
+        out = rng.poisson(rng.gamma(shape, m / shape)).astype(float)
+    else:
+        out = m * np.exp(dispersion * rng.standard_normal(m.shape) - dispersion**2 / 2)
+    return np.where(ok, out, np.nan)
 
 
 def _aggregate(x: np.ndarray, how: str) -> float:

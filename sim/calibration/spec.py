@@ -143,6 +143,24 @@ class Holdout(Strict):
     start: str | None = Field(None, description="first held-out period, e.g. '2010-01'; later ones too")
 
 
+class Observation(Strict):
+    """Noise between what the market did and what was recorded, on every observed column.
+
+    ``negbin``: the observed count is negative binomial with the simulated value as mean
+    and variance ``mean + dispersion * mean^2`` (over-dispersed counts; Poisson as the
+    dispersion goes to 0). ``lognormal``: the observed amount is the simulated one times
+    ``exp(dispersion * Z - dispersion^2 / 2)``, Z standard normal (multiplicative error,
+    mean preserved). The dispersion is fitted with the other parameters (its ``prior``)."""
+
+    noise: Literal["none", "negbin", "lognormal"] = "none"
+    dispersion: Prior = Field(
+        Prior(dist="loguniform", low=0.001, high=1.0), description="prior of the noise's dispersion"
+    )
+
+
+DISPERSION = "dispersion"  # the name the fitted noise dispersion takes in tables
+
+
 class Inference(Strict):
     distance: Literal["auto", "adaptive", "euclidean", "scaled"] = Field(
         "auto",
@@ -176,6 +194,7 @@ class CalibrationSpec(Strict):
     observe: tuple[Observe, ...] = Field(min_length=1)
     inputs: tuple[Input, ...] = ()
     holdout: Holdout = Holdout()
+    observation: Observation = Observation()
     inference: Inference = Inference()
     predictive: Predictive = Predictive()
 
@@ -188,7 +207,17 @@ class CalibrationSpec(Strict):
         ):
             if len(set(names)) != len(names):
                 raise ValueError(f"{what} must be unique")
+        if self.observation.noise != "none" and DISPERSION in {p.name for p in self.parameters}:
+            raise ValueError(f"parameters: the name {DISPERSION!r} is taken by the observation noise")
         return self
+
+    @property
+    def fitted(self) -> tuple[Parameter, ...]:
+        """Every fitted quantity: the scenario parameters, then the noise's dispersion."""
+        if self.observation.noise == "none":
+            return self.parameters
+        noise = Parameter(name=DISPERSION, field="observation.dispersion", prior=self.observation.dispersion)
+        return (*self.parameters, noise)
 
     @property
     def distance(self) -> str:
@@ -218,7 +247,7 @@ class Calibration:
     def edits(self, values: dict[str, float]) -> list[str]:
         """Edits putting parameter ``values`` (by name) into the base scenario."""
         params = {p.name: p for p in self.spec.parameters}
-        return [e for k, v in values.items() for e in params[k].edits(v, k in self.integer)]
+        return [e for k, v in values.items() if k in params for e in params[k].edits(v, k in self.integer)]
 
 
 def is_calibration(path: str | Path) -> bool:

@@ -13,7 +13,7 @@ import pyabc
 from sim.calibration.abcsmc import run_abc
 from sim.calibration.data import load_observed
 from sim.calibration.plots import all_plots
-from sim.calibration.posterior import parameter_table, posterior_sample
+from sim.calibration.posterior import correlations, identifiability_lines, parameter_table, posterior_sample
 from sim.calibration.predictive import bands, coverage, predictive_draws
 from sim.calibration.report import write_report
 from sim.calibration.simulate import Simulator
@@ -32,6 +32,8 @@ class Outcome:
     coverage: pd.DataFrame
     calibrated: Path
     report: Path
+    correlations: pd.DataFrame
+    warnings: list[str]
     abc: dict  # the manifest's ABC figures (generations, simulations, budget use, epsilons)
 
 
@@ -49,7 +51,9 @@ def check_summary(sim: Simulator) -> list[str]:
         f"data {sim.cal.data_path}: {len(obs)} periods ({spec.data.label}) "
         f"{obs['period'].iloc[0]} .. {obs['period'].iloc[-1]}; {len(fit)} fitted, {len(hold)} held out",
         f"observed: {', '.join(f'{o.column} -> {o.output} ({o.aggregate})' for o in spec.observe)}",
-        "parameters: " + ", ".join(f"{p.name} ~ {p.prior.dist}" for p in spec.parameters),
+        "parameters: " + ", ".join(f"{p.name} ~ {p.prior.dist}" for p in spec.fitted),
+        f"observation noise: {spec.observation.noise}"
+        + (" (dispersion fitted)" if spec.observation.noise != "none" else " (only the simulation's own)"),
         f"one simulation: {sim.describe()}",
         f"inference: {spec.inference.population_size} particles, up to {spec.inference.generations} "
         f"generations, budget {spec.inference.budget:,} simulations, distance {spec.distance}"
@@ -84,12 +88,15 @@ def calibrate(
     )
     sample = posterior_sample(history)
     table = parameter_table(sample, spec, level)
+    corr = correlations(sample, spec)
+    warnings = identifiability_lines(table, corr)
     draws = predictive_draws(sim, sample, spec.predictive.draws, spec.seed, jobs, backend, on_draw)
     b = bands(draws, sim.observed, level)
     cov = coverage(b, level)
     write_table(folder, "observed", _printable(sim.observed))
     write_table(folder, "posterior", sample)
     write_table(folder, "parameters", table)
+    write_table(folder, "correlations", corr)
     write_table(folder, "predictive", _printable(draws), csv=False)
     write_table(folder, "bands", _printable(b))
     write_table(folder, "coverage", cov)
@@ -127,5 +134,7 @@ def calibrate(
     }
     write_json(folder / "manifest.json", manifest)
     plots = all_plots(history, sample, b, spec, folder)
-    report = write_report(folder, manifest, table, cov, plots)
-    return Outcome(folder, history, sample, table, b, cov, calibrated, report, manifest["abc"])
+    report = write_report(folder, manifest, table, cov, plots, corr, warnings)
+    return Outcome(
+        folder, history, sample, table, b, cov, calibrated, report, corr, warnings, manifest["abc"]
+    )

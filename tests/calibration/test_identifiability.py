@@ -1,0 +1,52 @@
+"""Identifiability report: width ratios against the prior, flags, correlations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.calibration.posterior import (
+    correlations,
+    identifiability_lines,
+    parameter_table,
+    prior_quantiles,
+    width_ratio,
+)
+from sim.calibration.spec import Prior, load_calibration
+
+
+def test_width_ratio_of_the_prior_itself_is_one():
+    u = Prior(dist="uniform", low=0, high=10)
+    assert width_ratio(u, 0.5, 9.5, 0.9) == pytest.approx(1.0)
+    lu = Prior(dist="loguniform", low=0.001, high=0.1)
+    lo, hi = prior_quantiles(lu, (0.05, 0.95))
+    assert width_ratio(lu, lo, hi, 0.9) == pytest.approx(1.0)
+    # on the log scale: a tenth of the decades is a tenth of the width
+    assert width_ratio(lu, 0.01, 0.01 * 10 ** (0.9 * 2 / 10), 0.9) == pytest.approx(0.1)
+
+
+@given(st.floats(0.01, 0.99), st.floats(0.1, 5))
+def test_normal_prior_ratio_scales_with_the_interval(frac, sd):
+    prior = Prior(dist="normal", mean=1.0, sd=sd)
+    lo, hi = prior_quantiles(prior, (0.05, 0.95))
+    half = frac * (hi - lo) / 2
+    assert width_ratio(prior, 1.0 - half, 1.0 + half, 0.9) == pytest.approx(frac)
+
+
+def test_flags_weak_parameters_and_ridges(make_spec, good_rows):
+    spec = load_calibration(make_spec(good_rows)).spec
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.001, 0.05, 2000)  # as wide as its prior
+    q = 0.2 + 2 * (p - 0.025) + rng.normal(0, 0.002, p.size)  # narrow, and tied to p
+    sample = pd.DataFrame({"p": p, "q": q, "weight": 1 / p.size})
+    table = parameter_table(sample, spec, 0.9).set_index("parameter")
+    assert table.loc["p", "weak"] and not table.loc["q", "weak"]
+    corr = correlations(sample, spec)
+    assert corr.loc[0, ["a", "b"]].tolist() == ["p", "q"] and corr.loc[0, "ridge"]
+    lines = identifiability_lines(table.reset_index(), corr)
+    assert (
+        lines[0].startswith("p: posterior 10") and "as wide as its prior" in lines[0] and "ridge" in lines[1]
+    )
