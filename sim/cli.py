@@ -83,6 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     write_table(out, "daily", reps.daily, csv=False)
     write_table(out, "channels", reps.channels, csv=False)
     write_table(out, "summary", reps.summary.assign(currency=sc.currency))
+    write_table(out, "limits", reps.limits)
     kpis = kpi_table(reps.summary)
     atomic_write(out / "kpis.csv", lambda p: kpis.to_csv(p, index=False))
     targets = evaluate_targets(reps.summary, sc.targets, sc.currency)

@@ -106,6 +106,9 @@ def daily_frame(model: CampaignModel) -> pd.DataFrame:
 
 
 def channel_frame(model: CampaignModel) -> pd.DataFrame:
+    """One row per channel and campaign day the channel was run: contacts, spend, the money
+    the paced plan allowed (``allowance``, with unspent money rolled forward), whether the
+    channel was open, and whether its capacity or frequency cap bound (:mod:`sim.limits`)."""
     recs = model.channel_records
     return pd.DataFrame(
         {
@@ -113,8 +116,22 @@ def channel_frame(model: CampaignModel) -> pd.DataFrame:
             "channel": pd.array([r["channel"] for r in recs], dtype="string"),
             "contacts": np.array([r["contacts"] for r in recs], dtype=np.float64),
             "spend": np.array([r["spend"] for r in recs], dtype=np.float64),
+            **{
+                col: np.array([r.get(col, default) for r in recs], dtype=dtype)
+                for col, default, dtype in CHANNEL_LIMIT_COLUMNS
+            },
         }
     )
+
+
+#: Channel-day columns beyond contacts and spend, with the value a model that does not record
+#: them (the per-agent reference) gets.
+CHANNEL_LIMIT_COLUMNS = (
+    ("allowance", np.nan, np.float64),
+    ("open", True, bool),
+    ("capacity_bound", False, bool),
+    ("frequency_capped", False, bool),
+)
 
 
 def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:

@@ -98,6 +98,7 @@ class CampaignModel(mesa.Model):
         self.n_adopted = 0
         self.quota_left = None if sc.offer.quota is None else max(1, round(sc.offer.quota / self.scale))
         self.incentives_on = True
+        self.offer_withdrawn = False  # closed because the incentive money ran out
         self.pending_invites = np.empty(0, dtype=np.int64)
         # converters of each of the last `active_days` days (one entry per day, maybe empty)
         self.recent_converters: deque[np.ndarray] = deque(maxlen=max(sc.referral.active_days, 1))
@@ -132,9 +133,14 @@ class CampaignModel(mesa.Model):
         start = pop.stage.copy()
         rec = dict.fromkeys(DAILY_COUNTERS, 0.0)
         rec["day"], rec["phase"] = d, env.phase
-        campaign = d < sc.calendar.days and self._offer_open()
+        live = d < sc.calendar.days
+        campaign = live and self._offer_open()
+        # with `stop_offer` the media already booked runs on after the offer closes
+        media = campaign or (
+            live and self.offer_withdrawn and sc.offer.on_incentive_exhausted == "stop_offer"
+        )
         self._invitations_arrive(start, rec)
-        contacts = self._marketing(env, start, rec) if campaign else None
+        contacts = self._marketing(env, start, rec) if media else None
         self._awareness(start, contacts)
         if campaign:
             self._consideration(start, contacts)
@@ -162,7 +168,13 @@ class CampaignModel(mesa.Model):
 
     # ------------------------------------------------------------------ stages
     def _offer_open(self) -> bool:
-        return self.quota_left is None or self.quota_left > 0
+        return not self.offer_withdrawn and (self.quota_left is None or self.quota_left > 0)
+
+    def _incentives_exhausted(self) -> None:
+        """The incentive pool has run out: no more incentives, and with ``stop_offer`` or
+        ``end_campaign`` (``offer.on_incentive_exhausted``) the offer closes from tomorrow."""
+        self.incentives_on = False
+        self.offer_withdrawn = self.sc.offer.on_incentive_exhausted != "continue_without_bonus"
 
     def _invitations_arrive(self, start: np.ndarray, rec: dict) -> None:
         """Yesterday's accepted invitations act today (so order never matters)."""
@@ -187,7 +199,7 @@ class CampaignModel(mesa.Model):
         ids, wear, channels, sizes, salts = [], [], [], [], []
         for c, (name, ch) in enumerate(self.sc.channels.items()):
             if not env.channel_open[name]:
-                self.channel_records.append(_channel_row(self.day, name, 0, 0.0, scale))
+                self.channel_records.append(_channel_row(self.day, name, 0, 0.0, scale, allowance[c], False))
                 continue
             rng = self._channel_rng[c].on(d)
             unit = ch.unit_cost * scale  # one simulated contact stands for `scale` real ones
@@ -199,6 +211,12 @@ class CampaignModel(mesa.Model):
             rule = self._open_rules[c]
             rule.stage = start
             idx = sample_targets(rng, k, self.weights[c], self.w_max[c], rule, self.w_mean[c])
+            limits = {
+                "capacity_bound": unit <= 0 or k_float < allowance[c] / unit,  # capacity, not money
+                # fewer customers left to contact than bought, some of them kept out by the cap
+                "frequency_capped": idx.size < k
+                and bool(np.count_nonzero(OPEN[start] & (rule.counts >= ch.frequency_cap))),
+            }
             ids.append(idx)
             wear.append(np.empty(idx.size, dtype=np.float32))
             u = self._u["contact_complaints"](d, idx, self._channel_salt[c])
@@ -215,7 +233,9 @@ class CampaignModel(mesa.Model):
             channels.append(c)
             sizes.append(idx.size)
             salts.append(self._channel_salt[c])
-            self.channel_records.append(_channel_row(self.day, name, idx.size, cost, scale))
+            self.channel_records.append(
+                _channel_row(self.day, name, idx.size, cost, scale, allowance[c], True, **limits)
+            )
         if sum(sizes) == 0:
             return None
         return Contacts(
@@ -325,7 +345,7 @@ class CampaignModel(mesa.Model):
                 # at small sizes, where one simulated customer stands for hundreds.)
                 left = self.ledger.incentive_left - float(cost[:n_ok].sum())
                 if left < float(np.median(cost)):
-                    self.incentives_on = False
+                    self._incentives_exhausted()
                 idx, amount = idx[:n_ok], amount[:n_ok]
             inc = float(incentive[:n_ok].sum()) * scale
             rew = float(rewards[:n_ok].sum()) * scale
@@ -477,5 +497,26 @@ def _contact_uniforms_of(keyed, day: int, contacts: Contacts) -> np.ndarray:
     return np.concatenate(parts) if len(parts) != 1 else parts[0]
 
 
-def _channel_row(day: int, name: str, n: int, cost: float, scale: float) -> dict:
-    return {"day": day, "channel": name, "contacts": n * scale, "spend": cost}
+def _channel_row(
+    day: int,
+    name: str,
+    n: int,
+    cost: float,
+    scale: float,
+    allowance: float,
+    is_open: bool,
+    capacity_bound: bool = False,
+    frequency_capped: bool = False,
+) -> dict:
+    """A channel's day: contacts and spend, the money the plan allowed it, and which limits
+    bound (the one place the engine records them; :mod:`sim.limits` reads them)."""
+    return {
+        "day": day,
+        "channel": name,
+        "contacts": n * scale,
+        "spend": cost,
+        "allowance": allowance,
+        "open": is_open,
+        "capacity_bound": capacity_bound,
+        "frequency_capped": frequency_capped,
+    }

@@ -9,7 +9,7 @@ number of workers or backend, so results are identical for 1 or many jobs. With
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from joblib import Parallel, delayed
 
 from sim.baseline import campaign_off
 from sim.kpis import BASELINE_DAILY, PAIRED_DAILY_COLUMNS, channel_frame, daily_frame, incremental, summarize
+from sim.limits import LIMIT_COLUMNS, limit_rows, limit_summary
 from sim.model import CampaignModel
 from sim.scenario import Scenario
 from sim.targets import hit_columns
@@ -27,6 +28,7 @@ class RunResult:
     daily: pd.DataFrame
     channels: pd.DataFrame
     summary: dict[str, float]
+    limits: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(LIMIT_COLUMNS)))
 
 
 @dataclass
@@ -37,6 +39,9 @@ class Replications:
     channels: pd.DataFrame
     summary: pd.DataFrame
     seeds: list[dict]
+    limits: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["replication", *LIMIT_COLUMNS])
+    )
 
 
 #: Extra per-run measurements read off the finished model, merged into the summary row
@@ -54,7 +59,8 @@ def run_model(
     """Build and run one model to its horizon, and (``baseline``, default
     ``scenario.baseline``) its campaign-off counterfactual from the same seed: the summary then
     carries the incremental KPIs and the daily table ``baseline_*`` columns; with
-    ``scenario.targets`` it carries ``hit_<kpi>`` (1.0 when the run meets the target). Agent objects are
+    ``scenario.targets`` it carries ``hit_<kpi>`` (1.0 when the run meets the target). The
+    limits that bound (:mod:`sim.limits`) are in ``limits`` and the summary's limit columns. Agent objects are
     off by default: they are views for interactive use and never change the numbers. ``probe``
     adds measurements of the finished campaign model to the summary."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -65,9 +71,10 @@ def run_model(
         base_daily, _, base = _run_arm(campaign_off(scenario), _fresh(ss), False)
         for col, name in zip(BASELINE_DAILY, PAIRED_DAILY_COLUMNS, strict=True):
             daily[name] = base_daily[col].to_numpy()
-    summary = {**gross, **incremental(gross, base)}
+    limits = limit_rows(scenario, daily, channels)
+    summary = {**gross, **incremental(gross, base), **limit_summary(limits, scenario)}
     summary.update(hit_columns(summary, scenario.targets))  # hit_<kpi>: 1.0 if the target is met
-    return RunResult(daily, channels, summary)
+    return RunResult(daily, channels, summary, pd.DataFrame(limits, columns=list(LIMIT_COLUMNS)))
 
 
 def _fresh(ss: np.random.SeedSequence) -> np.random.SeedSequence:
@@ -134,6 +141,7 @@ def collect(results: dict[int, RunResult], seeds: list[np.random.SeedSequence]) 
     keys = sorted(results)
     daily = pd.concat([results[r].daily.assign(replication=r) for r in keys], ignore_index=True)
     channels = pd.concat([results[r].channels.assign(replication=r) for r in keys], ignore_index=True)
+    limits = pd.concat([results[r].limits.assign(replication=r) for r in keys], ignore_index=True)
     summary = pd.DataFrame([{"replication": r, **results[r].summary} for r in keys])
     first = ["replication"]
     return Replications(
@@ -141,4 +149,5 @@ def collect(results: dict[int, RunResult], seeds: list[np.random.SeedSequence]) 
         channels=channels[first + [c for c in channels.columns if c != "replication"]],
         summary=summary,
         seeds=[{"replication": r, **seed_record(seeds[r])} for r in keys],
+        limits=limits[first + [c for c in limits.columns if c != "replication"]],
     )

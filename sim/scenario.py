@@ -90,6 +90,11 @@ class Offer(Strict):
     claims: tuple[str, ...] = ()
     margin_bp: float = Field(100.0, ge=-1000, le=5000, description="bank margin, bp a year")
     suitability_check: bool = Field(True, description="block sales above risk appetite")
+    on_incentive_exhausted: Literal["continue_without_bonus", "stop_offer", "end_campaign"] = Field(
+        "continue_without_bonus",
+        description="when the incentive pool runs out: keep selling without incentives; close the "
+        "offer (booked media runs on); or close the offer and stop paid media",
+    )
 
     @model_validator(mode="after")
     def _rules(self) -> Offer:

@@ -50,8 +50,9 @@ TARGET_COLUMNS = ("kpi", "target", "at_least", "at_most", "hits", "replications"
 def target_kpis() -> tuple[str, ...]:
     """Names a target may refer to: every summary KPI and limit column of a run."""
     from sim.kpis import SUMMARY_KPIS  # lazily: the schema calls this while sim.kpis loads it
+    from sim.limits import LIMIT_SUMMARY
 
-    return SUMMARY_KPIS
+    return (*SUMMARY_KPIS, *LIMIT_SUMMARY)
 
 
 def unknown_target_problems(names: Iterable[str]) -> list[str]:

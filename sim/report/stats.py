@@ -6,13 +6,15 @@ import numpy as np
 import pandas as pd
 
 from sim.kpis import SUMMARY_KPIS
+from sim.limits import LIMIT_SUMMARY
 
 
 def kpi_table(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per KPI: median and the 90% interval (5th and 95th percentiles) across
-    replications, plus the mean; NaNs (e.g. ROI with no cost) are left out."""
+    replications, plus the mean; NaNs (e.g. ROI with no cost, the day of a limit that never
+    bound) are left out. Limit columns (:data:`sim.limits.LIMIT_SUMMARY`) follow when present."""
     rows = []
-    for kpi in SUMMARY_KPIS:
+    for kpi in (*SUMMARY_KPIS, *(k for k in LIMIT_SUMMARY if k in summary)):
         x = summary[kpi].to_numpy(dtype=float)
         x = x[np.isfinite(x)]
         if x.size == 0:
