@@ -1,0 +1,156 @@
+"""The page's state without a browser: runs, cancellation of stale work, plans, save, downloads."""
+
+from __future__ import annotations
+
+import io
+from concurrent.futures import Executor, Future
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from sim.app import export
+from sim.app.runs import ATTRIBUTED, Batch, run_one
+from sim.app.session import Session, shipped_scenarios
+from sim.app.views import p_better
+from sim.loading import load_scenario
+from sim.runner import run_replications
+from tests.app.conftest import SCENARIO
+
+SETS = ["population.size=800"]
+REPS = 3
+
+
+class Manual(Executor):
+    """Tasks wait until the test runs them: makes cancellation deterministic."""
+
+    def __init__(self):
+        self.tasks: list[tuple[Future, tuple]] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        f: Future = Future()
+        self.tasks.append((f, (fn, args)))
+        return f
+
+    def start(self, i: int) -> None:
+        assert self.tasks[i][0].set_running_or_notify_cancel()
+
+    def finish(self, i: int) -> None:
+        f, (fn, args) = self.tasks[i]
+        f.set_result(fn(*args))
+
+
+@pytest.fixture(scope="module")
+def session():
+    s = Session(SCENARIO, SETS, replications=REPS, seed=5, jobs=1)
+    s.batch.join(120)
+    yield s
+    s.close()
+
+
+def test_shipped_scenarios_are_offered():
+    assert {"deposit_sprint", "wealth_season"} <= set(shipped_scenarios())
+
+
+def test_first_plan_equals_the_python_api(session):
+    ref = run_replications(load_scenario(SCENARIO, SETS), REPS, seed=5)
+    got = session.outcome()
+    assert got.finished and got.done == REPS
+    cols = ["net_value", "conversions", "roi", "incremental_conversions"]
+    pd.testing.assert_frame_equal(got.frames.summary[cols], ref.summary[cols])
+    assert got.headline["net_value"] == pytest.approx(ref.summary["net_value"].median())
+    assert "pays off" in got.verdict
+
+
+def test_channel_attribution_adds_up_to_conversions(session):
+    s = session.outcome().frames.summary
+    credited = s[[c for c in s if c.startswith(ATTRIBUTED)]].sum(axis=1)
+    np.testing.assert_allclose(credited, s["conversions"], rtol=1e-9)
+
+
+def test_newer_edit_cancels_stale_work():
+    ex = Manual()
+    s = Session(SCENARIO, SETS, replications=REPS, seed=5, executor=ex)
+    first = s.batch
+    ex.start(0)  # replication 0 of the first plan is already running
+    s.set("offer.bonus_bp", 70)
+    assert first.cancelled and all(f.cancelled() for f, _ in ex.tasks[1:REPS])
+    ex.finish(0)  # the stale result arrives late: ignored
+    assert first.results == {} and s.batch is not first
+    for i in range(REPS, 2 * REPS):
+        ex.start(i)
+        ex.finish(i)
+    assert s.batch.finished and s.outcome().done == REPS
+    assert s.scenario.offer.bonus_bp == 70
+
+
+def test_invalid_edit_keeps_the_running_plan_and_explains():
+    ex = Manual()
+    s = Session(SCENARIO, SETS, replications=REPS, seed=5, executor=ex)
+    batch = s.batch
+    c = s.set("budget.total", 1000)
+    assert c.scenario is None and s.batch is batch and not batch.cancelled
+    assert "budget.total" in s.problems
+    s.set("budget.total", 18_000_000)
+    assert s.problems == {} and s.batch is not batch
+
+
+def test_pinned_plans_are_compared_under_common_random_numbers(session):
+    s = Session(SCENARIO, SETS, replications=REPS, seed=5, jobs=1)
+    s.batch.join(120)
+    a = s.pin()
+    assert a.name == "A"
+    s.set("offer.bonus_bp", 40)  # the same plan again: every pair ties under CRN
+    s.batch.join(120)
+    o = s.outcome()
+    assert o.reference == "A" and o.paired == REPS and o.p_better == 0.5
+    s.set("budget.total", 9_000_000)
+    s.batch.join(120)
+    s.pin()
+    t = s.comparison()
+    assert list(t["plan"]) == ["A", "B"] and "p_better_than_A" in t
+    for _ in range(3):
+        s.pin()
+    assert [p.name for p in s.plans] == ["A", "B", "C", "D"] or len(s.plans) == 4
+    s.close()
+
+
+def test_p_better_pairs_by_replication():
+    a = pd.DataFrame({"replication": [0, 1, 2], "net_value": [3.0, 1.0, 2.0]})
+    b = pd.DataFrame({"replication": [2, 1, 0], "net_value": [1.0, 1.0, 5.0]})
+    assert p_better(a, b) == (pytest.approx(0.5), 3)  # rep 0 worse, 1 tie, 2 better
+
+
+def test_saved_scenario_validates_and_reproduces_the_numbers(session, tmp_path):
+    path = session.save(tmp_path / "what_if.toml")
+    sc = load_scenario(path)
+    assert sc == session.scenario
+    ref = run_replications(sc, REPS, seed=session.seed)
+    pd.testing.assert_series_equal(ref.summary["net_value"], session.outcome().frames.summary["net_value"])
+
+
+def test_downloads(session):
+    csv = pd.read_csv(io.BytesIO(export.summary_csv(session)))
+    assert len(csv) == REPS and "net_value" in csv
+    wb = openpyxl.load_workbook(io.BytesIO(export.workbook(session)))
+    assert {"kpis", "summary", "channels", "plans", "levers", "daily"} <= set(wb.sheetnames)
+    html = export.report_html(session).decode()
+    assert "<html" in html and "P(ROI" in html
+
+
+def test_batch_reports_worker_errors_without_raising():
+    ex = Manual()
+    sc = load_scenario(SCENARIO, SETS)
+    b = Batch(sc, 1, 0, ex)
+    f, _ = ex.tasks[0]
+    f.set_running_or_notify_cancel()
+    f.set_exception(RuntimeError("boom"))
+    assert b.finished and b.errors == ["replication 0: RuntimeError: boom"] and b.frames() is None
+
+
+def test_run_one_is_run_model_plus_attribution():
+    sc = load_scenario(SCENARIO, SETS)
+    ss = np.random.SeedSequence(1)
+    res = run_one(sc, ss)
+    assert any(k.startswith(ATTRIBUTED) for k in res.summary)
