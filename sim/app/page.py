@@ -82,7 +82,7 @@ def headline_html(o: Outcome) -> str:
     if o.reference is not None:
         pb = "—" if o.p_better is None else fmt.percent(o.p_better, 0)
         extra.append(("p_better", f"P(net value above plan {o.reference})", pb))
-    extra += [(f"target-{k}", f"P(hit target {k})", fmt.percent(p, 0)) for k, p in o.targets.items()]
+    extra += [(f"target-{k}", f"P(hit: {t})", fmt.percent(p, 0)) for k, (t, p) in o.targets.items()]
     for ident, label, v in extra:
         cards.append(
             f'<div class="kpi"><div class="l">{html.escape(label)}</div>'

@@ -18,6 +18,7 @@ from sim.report import format as fmt
 from sim.report.stats import bands, kpi_table, probability_roi_negative
 from sim.runner import Replications
 from sim.scenario import Scenario
+from sim.targets import evaluate
 
 #: KPIs in the page's headline, in order.
 HEADLINE = (
@@ -36,7 +37,7 @@ FAN_STAGES = ("aware", "considering", "converted", "retained", "dropped")
 class Outcome:
     """The current plan's state for display. ``headline``: median by KPI; ``intervals``:
     (p05, p95) by KPI; ``p_better``: P(net value above the reference plan), paired by
-    replication; ``targets``: P(hit) by target name where the scenario sets targets."""
+    replication; ``targets``: (target, P(hit)) by KPI where the scenario sets targets."""
 
     done: int
     total: int
@@ -50,7 +51,7 @@ class Outcome:
     reference: str | None = None
     p_better: float | None = None
     paired: int = 0
-    targets: dict[str, float] = field(default_factory=dict)
+    targets: dict[str, tuple[str, float]] = field(default_factory=dict)
     verdict: str = ""
     channels: pd.DataFrame | None = None
     fan: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -96,30 +97,13 @@ def p_better(summary: pd.DataFrame, reference: pd.DataFrame, kpi: str = "net_val
     return float(np.mean((d > 0) + 0.5 * (d == 0))), int(common.size)
 
 
-def target_probabilities(scenario: Scenario, summary: pd.DataFrame) -> dict[str, float]:
-    """P(hit) of each target the scenario sets (a ``targets`` table of KPI: minimum, or of
-    objects with ``kpi``/``min``/``max``); empty when it sets none."""
-    targets = getattr(scenario, "targets", None)
-    if not targets:
+def target_probabilities(scenario: Scenario, summary: pd.DataFrame) -> dict[str, tuple[str, float]]:
+    """Per target KPI of the scenario's ``[targets]``: (the target as a planner reads it, P(hit)),
+    scored by :func:`sim.targets.evaluate` as in the run report; empty without targets."""
+    if not scenario.targets:
         return {}
-    items = (
-        targets.items() if isinstance(targets, dict) else [(getattr(t, "kpi", str(t)), t) for t in targets]
-    )
-    out = {}
-    for name, t in items:
-        kpi = getattr(t, "kpi", name)
-        if kpi not in summary:
-            continue
-        x = summary[kpi].to_numpy(float)
-        lo = t if isinstance(t, int | float) else getattr(t, "min", None)
-        hi = None if isinstance(t, int | float) else getattr(t, "max", None)
-        ok = np.ones(x.size, dtype=bool)
-        if lo is not None:
-            ok &= x >= lo
-        if hi is not None:
-            ok &= x <= hi
-        out[str(name)] = float(ok.mean())
-    return out
+    table = evaluate(summary, scenario.targets, scenario.currency)
+    return {r.kpi: (r.target, float(r.p_hit)) for r in table.itertuples()}
 
 
 def verdict(scenario: Scenario, o: Outcome) -> str:

@@ -154,3 +154,13 @@ def test_run_one_is_run_model_plus_attribution():
     ss = np.random.SeedSequence(1)
     res = run_one(sc, ss)
     assert any(k.startswith(ATTRIBUTED) for k in res.summary)
+
+
+def test_targets_are_scored_like_the_run_report(session):
+    from sim.targets import evaluate
+
+    o = session.outcome()
+    table = evaluate(o.frames.summary, session.scenario.targets, "CNY").set_index("kpi")
+    assert set(o.targets) == set(session.scenario.targets)
+    for kpi, (text, p) in o.targets.items():
+        assert p == table.loc[kpi, "p_hit"] and text == table.loc[kpi, "target"]
