@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from sim.app.views import DISTRIBUTIONS, Outcome
 from sim.report import format as fmt
@@ -43,6 +44,7 @@ def distributions(o: Outcome, reference: Replications | None = None, ref_name: s
         ax.set_title(TITLES[kpi])
         ax.set_xlabel(fmt.axis_label(TITLES[kpi], unit, o.currency))
         fmt.format_axis(ax, x=unit)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.set_yticks([])
     if reference is not None:
         axes[0].legend(fontsize=8)

@@ -168,8 +168,8 @@ def LeverControl(session: Session, lv: Lever, on_change, value, problems: tuple[
 @solara.component
 def Population(session: Session, tick: int):
     requested, set_requested = solara.use_state(0)
-    day, set_day = solara.use_state(0)
     scenario = session.scenario
+    day, set_day = solara.use_state(scenario.calendar.days)  # the campaign's last day first
 
     def compute():
         if requested == 0:
@@ -197,7 +197,7 @@ def Population(session: Session, tick: int):
         return
     last = len(sample.stages) - 1
     solara.SliderInt("day (0 = start)", value=min(day, last), min=0, max=last, on_value=set_day)
-    solara.Image(data)
+    solara.Image(data, classes=["population-image"])
     solara.Markdown(
         f"{len(sample.rows)} customers of replication 1, reached breadth-first over the "
         "social graph; stage at the end of the day chosen, other attributes at the end of the run."
@@ -235,7 +235,7 @@ def Page():
             if batch.version != seen:
                 seen = batch.version
                 refresh()
-                cancel.wait(0.2)  # at most ~5 redraws a second
+                cancel.wait(0.4)  # at most ~2.5 redraws a second: the workers need the cores
             elif batch.finished:
                 return
 
