@@ -103,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     }
     write_json(out / "manifest.json", manifest)
     atomic_write(out / "scenario.toml", lambda p: p.write_text(dump_scenario(sc), encoding="utf-8"))
-    report = write_report(out, sc, reps.daily, reps.summary, manifest)
+    report = write_report(out, sc, reps.daily, reps.summary, manifest, reps.channels, reps.limits)
     med = kpis.set_index("kpi")["median"]
     print(f"{sc.name}: {args.replications} replications -> {out}")
     print(

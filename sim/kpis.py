@@ -108,8 +108,12 @@ def daily_frame(model: CampaignModel) -> pd.DataFrame:
 def channel_frame(model: CampaignModel) -> pd.DataFrame:
     """One row per channel and campaign day the channel was run: contacts, spend, the money
     the paced plan allowed (``allowance``, with unspent money rolled forward), whether the
-    channel was open, and whether its capacity or frequency cap bound (:mod:`sim.limits`)."""
+    channel was open, whether its capacity or frequency cap bound (:mod:`sim.limits`), and the
+    conversions whose last paid contact was this channel (last-touch attribution; conversions
+    on days the channel did not run are not in its rows)."""
     recs = model.channel_records
+    touch = getattr(model, "touch_conversions", None)
+    index = {name: c + 1 for c, name in enumerate(model.sc.channels)}
     return pd.DataFrame(
         {
             "day": np.array([r["day"] for r in recs], dtype=np.int64),
@@ -120,6 +124,11 @@ def channel_frame(model: CampaignModel) -> pd.DataFrame:
                 col: np.array([r.get(col, default) for r in recs], dtype=dtype)
                 for col, default, dtype in CHANNEL_LIMIT_COLUMNS
             },
+            # conversions whose last paid contact was this channel (last-touch attribution)
+            "conversions": np.array(
+                [touch[r["day"], index[r["channel"]]] if touch is not None else np.nan for r in recs],
+                dtype=np.float64,
+            ),
         }
     )
 

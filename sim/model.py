@@ -99,6 +99,10 @@ class CampaignModel(mesa.Model):
         self.quota_left = None if sc.offer.quota is None else max(1, round(sc.offer.quota / self.scale))
         self.incentives_on = True
         self.offer_withdrawn = False  # closed because the incentive money ran out
+        # last paid contact of each customer (-1: none) and, per day, conversions by it
+        # (column 0: no paid contact): last-touch attribution for the per-channel report
+        self.last_touch = np.full(pop.size, -1, dtype=np.int8 if len(sc.channels) < 127 else np.int16)
+        self.touch_conversions = np.zeros((sc.horizon, len(sc.channels) + 1))
         self.pending_invites = np.empty(0, dtype=np.int64)
         # converters of each of the last `active_days` days (one entry per day, maybe empty)
         self.recent_converters: deque[np.ndarray] = deque(maxlen=max(sc.referral.active_days, 1))
@@ -224,6 +228,7 @@ class CampaignModel(mesa.Model):
             n_complaints = kernels.record_contacts(
                 idx, rule.counts, pop.exposures, neg_fatigue, wear[-1], u, ch.complaint_rate
             )
+            self.last_touch[idx] = c
             cost = idx.size * unit
             self.ledger.book_channel(c, cost)
             rec["contacts"] += idx.size * scale
@@ -364,6 +369,9 @@ class CampaignModel(mesa.Model):
         self._adopt(idx)
         self._today.append(idx)
         rec["new_conversions"] += idx.size * scale
+        self.touch_conversions[self.day] += (
+            np.bincount(self.last_touch[idx] + 1, minlength=len(sc.channels) + 1) * scale
+        )
         rec["new_balance"] += float(amount.sum()) * scale
         rec["new_money"] += float((amount * pop.new_money[idx]).sum()) * scale
         rec["invited_conversions"] += float(pop.invited[idx].sum()) * scale

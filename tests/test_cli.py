@@ -58,8 +58,12 @@ def test_run_writes_every_output(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "kpi_histograms.png",
         "spend_vs_conversions.png",
         "invitations.png",
+        "daily_plan.png",
+        "limits.csv",
+        "limits.parquet",
     ):
         assert f in names, f
+        assert (out / f).stat().st_mode & 0o044 == 0o044, f"{f} is not readable by the group"
     summary = pd.read_parquet(out / "summary.parquet")
     assert list(summary["replication"]) == [0, 1, 2]
     assert set(SUMMARY_KPIS) <= set(summary.columns)
@@ -74,7 +78,8 @@ def test_run_writes_every_output(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert {"git_revision", "packages", "python"} <= set(manifest)
     assert manifest["packages"]["mesa"].startswith("3.")
     html = (out / "report.html").read_text()
-    assert "P(ROI &lt; 0)" in html and "data:image/png;base64" in html
+    assert "Verdict: " in html and "P(incremental ROI &lt; 0)" in html and "data:image/png;base64" in html
+    assert 'id="glossary"' in html
     assert "report:" in capsys.readouterr().out
 
 

@@ -155,7 +155,10 @@ def kpi(name: str, v: float | None, currency: str = "") -> str:
 
 
 def interval(lo: float | None, hi: float | None, unit: Unit, currency: str = "") -> str:
-    """A 90% interval as "lo to hi" in one unit (currency once, at the end)."""
+    """A 90% interval as "lo to hi" in one unit (currency once, at the end); a dash when
+    both ends are missing."""
+    if _missing(lo) and _missing(hi):
+        return MISSING
     if unit == "money":
         return f"{money(lo)} to {money(hi, currency)}"
     return f"{value(lo, unit)} to {value(hi, unit)}"
