@@ -59,5 +59,8 @@ def report_html(session: Session) -> bytes:
         **provenance(),
     }
     with tempfile.TemporaryDirectory(prefix="campaign-sim-app-") as tmp:
-        path = write_report(Path(tmp), session.scenario, frames.daily, frames.summary, manifest)
+        path = write_report(
+            Path(tmp), session.scenario, frames.daily, frames.summary, manifest,
+            frames.channels, getattr(frames, "limits", None),
+        )  # fmt: skip
         return path.read_bytes()

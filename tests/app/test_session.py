@@ -136,7 +136,7 @@ def test_downloads(session):
     wb = openpyxl.load_workbook(io.BytesIO(export.workbook(session)))
     assert {"kpis", "summary", "channels", "plans", "levers", "daily"} <= set(wb.sheetnames)
     html = export.report_html(session).decode()
-    assert "<html" in html and "P(ROI" in html
+    assert "<html" in html and "Verdict: " in html and "ROI &lt; 0" in html
 
 
 def test_batch_reports_worker_errors_without_raising():
