@@ -135,6 +135,14 @@ def app_update(customers: int = 20_000, replications: int = 20, workers: int = 2
         done.append(time.perf_counter() - t)
     s.close()
     shutdown_pools()
+    # CPU seconds of one paired replication in this process: what a worker needs on a free core
+    from sim.app.runs import run_one
+
+    cpu = []
+    for i in range(3):
+        c = time.process_time()
+        run_one(s.scenario, s.batch.seeds[i])
+        cpu.append(time.process_time() - c)
     wall = statistics.median(done)
     return {
         "benchmark": "app_update",
@@ -147,6 +155,8 @@ def app_update(customers: int = 20_000, replications: int = 20, workers: int = 2
         "first_s": statistics.median(first),
         "first_max_s": max(first),
         "done_max_s": max(done),
+        "cpu_per_replication_s": statistics.median(cpu),
+        "load_average": os.getloadavg()[0],
         "ns_per_customer_day": wall / (2 * replications * customers * s.scenario.horizon) * 1e9,
         "runs_per_s": replications / wall,
     }
@@ -170,7 +180,9 @@ def main() -> int:
         print(
             _line(r),
             f"first result {r['first_s']:.2f}s (max {r['first_max_s']:.2f}s), "
-            f"all {r['wall_s']:.2f}s (max {r['done_max_s']:.2f}s)",
+            f"all {r['wall_s']:.2f}s (max {r['done_max_s']:.2f}s); "
+            f"CPU {r['cpu_per_replication_s']:.3f}s per paired replication; "
+            f"load average {r['load_average']:.1f}",
             flush=True,
         )
         return 0

@@ -20,6 +20,7 @@ import solara
 from sim.app import export, figures
 from sim.app.levers import Lever
 from sim.app.population import sample_population
+from sim.app.runs import pool
 from sim.app.session import MAX_PLANS, Session, shipped_scenarios
 from sim.app.views import HEADLINE, Outcome
 from sim.loading import SpecError, load_scenario
@@ -45,6 +46,11 @@ LABELS = {
     "incremental_net_value": "incremental net value",
     "cost_per_acquisition": "cost per acquisition",
 }
+
+
+def _warm_workers() -> None:
+    """Start and warm the worker pool as the server loads the page, not on the first visit."""
+    threading.Thread(target=pool, args=(int(config()["jobs"]),), daemon=True).start()
 
 
 def config() -> dict:
@@ -116,6 +122,9 @@ def comparison_html(session: Session) -> str:
             + "</tr>"
         )
     return f'<table class="cmp">{head}{"".join(rows)}</table>'
+
+
+_warm_workers()
 
 
 @solara.component

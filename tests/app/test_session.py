@@ -164,3 +164,24 @@ def test_targets_are_scored_like_the_run_report(session):
     assert set(o.targets) == set(session.scenario.targets)
     for kpi, (text, p) in o.targets.items():
         assert p == table.loc[kpi, "p_hit"] and text == table.loc[kpi, "target"]
+
+
+def test_verdict_names_the_limits_that_bind():
+    s = Session(SCENARIO, [*SETS, "offer.quota=5000"], replications=2, seed=1, jobs=1)
+    s.batch.join(120)
+    assert "the quota sells out (day" in s.outcome().verdict
+    s.close()
+
+
+def test_worker_processes_give_the_same_numbers_as_one_thread():
+    from sim.app.runs import shutdown_pools
+
+    sets = ["population.size=400"]
+    try:
+        s = Session(SCENARIO, sets, replications=2, seed=2, jobs=2)
+        assert s.batch.join(300) and not s.batch.errors
+        ref = run_replications(load_scenario(SCENARIO, sets), 2, seed=2)
+        pd.testing.assert_series_equal(s.outcome().frames.summary["net_value"], ref.summary["net_value"])
+        s.close()
+    finally:
+        shutdown_pools()
