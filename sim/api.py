@@ -146,3 +146,44 @@ def sobol(
         warnings=sens.warnings, variance=sens.variance, convergence=sens.convergence, folder=str(result.out)
     )
     return table
+
+
+def optimize(
+    spec: str | Path,
+    sets: Sequence[str] = (),
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+    *,
+    jobs: int = 1,
+    backend: Backend = "loky",
+    scheduler: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Run an optimisation spec (``experiments/*_optimize.toml``) into ``out`` (new or empty,
+    default ``results/<name>``), or continue the one in ``resume``, and return its trial
+    table: one row per evaluated candidate with ``trial``, ``state``, ``source``, the lever
+    values (a mix as ``<lever>.<channel>`` shares), ``objective`` (and ``objective_2``),
+    per constraint ``c<i>_value`` / ``_lower`` / ``_upper`` / ``_p_met`` / ``_slack``, and
+    ``feasible``. ``attrs``: ``verdict`` (a sentence), ``recommendation`` (dict: trial, lever
+    values, objective and its 90% interval, P(better than the base plan), feasible, or
+    None), ``constraints`` (at the recommended plan), ``confirmed``, ``pareto``, ``curves``,
+    ``marginal_roi``, ``folder``."""
+    from sim.optimize.report import verdict
+    from sim.optimize.spec import load_optimization
+    from sim.optimize.workflow import optimize as run
+
+    opt = load_optimization(spec, sets)
+    result = run(opt, out, resume, jobs=jobs, backend=backend, scheduler=scheduler, on_done=on_done)
+    rec = result.recommendation
+    table = result.trials.copy()
+    table.attrs.update(
+        verdict=verdict(result),
+        recommendation=result.manifest.get("recommendation"),
+        constraints=rec.constraints if rec is not None else pd.DataFrame(),
+        confirmed=result.confirmed,
+        pareto=result.pareto,
+        curves=result.curves,
+        marginal_roi=result.marginal,
+        folder=str(result.out),
+    )
+    return table

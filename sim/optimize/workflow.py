@@ -1,0 +1,165 @@
+"""An optimisation from spec to results folder: search, confirmation, recommendation,
+response curves, marginal ROI, tables and report.
+
+Files in the results folder: ``trials.parquet`` / ``.csv`` (one row per evaluated
+candidate), ``pareto.parquet`` / ``.csv`` (two objectives), ``confirmed.parquet`` / ``.csv``
+(re-evaluated candidates and the base plan), ``recommended.toml`` (the recommended plan
+as a complete scenario: ``campaign-sim run`` takes it), ``curves`` and ``marginal_roi``
+tables, ``plots/*.png``, ``report.html``, ``manifest.json``, and the two stores that make
+it resumable: ``optuna.sqlite`` (the study) and ``store.sqlite`` (every run).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.experiments.edits import scenario_at
+from sim.experiments.execute import Backend, parallel_backend
+from sim.experiments.store import RunStore
+from sim.loading import SpecError, dump_scenario
+from sim.optimize.analysis import marginal_roi, response_curves
+from sim.optimize.recommend import Recommendation, confirm, recommend
+from sim.optimize.search import STORE, STUDY_DB, pareto_front, run_search, trial_table
+from sim.optimize.spec import Optimization
+from sim.results import atomic_write, provenance, write_json, write_table
+
+
+@dataclass
+class OptimizeResult:
+    opt: Optimization
+    out: Path
+    trials: pd.DataFrame
+    pareto: pd.DataFrame
+    confirmed: pd.DataFrame
+    recommendation: Recommendation | None
+    curves: pd.DataFrame
+    marginal: pd.DataFrame
+    seconds: float
+    runs: int  # runs executed by this invocation
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def results_folder(opt: Optimization, out: str | Path | None, resume: str | Path | None) -> Path:
+    """``--resume DIR`` must hold an optimisation; ``--out DIR`` (default
+    ``results/<name>``) must be new or empty, so an earlier one is never overwritten."""
+    if resume is not None:
+        path = Path(resume)
+        if not (path / STUDY_DB).exists():
+            raise SpecError("--resume", [f"{path} holds no {STUDY_DB}: nothing to resume"])
+        return path
+    path = Path(out) if out is not None else Path("results") / opt.spec.name
+    if path.exists() and any(path.iterdir()):
+        hint = f"; to continue it: --resume {path}" if (path / STUDY_DB).exists() else ""
+        raise SpecError("--out", [f"{path} is not empty: choose a new folder{hint}"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def optimize(
+    opt: Optimization,
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+    jobs: int = 1,
+    backend: Backend = "loky",
+    scheduler: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+    on_trial: Callable[[int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> OptimizeResult:
+    """Search, confirm, recommend and analyse; writes every output file."""
+    folder = results_folder(opt, out, resume)
+    start = time.perf_counter()
+    executed = [0]
+
+    def done(k: int) -> None:
+        executed[0] += k
+        if on_done is not None:
+            on_done(k)
+
+    stage = on_stage or (lambda _s: None)
+    with parallel_backend(backend, jobs, scheduler) as workers:
+        stage("search")
+        study = run_search(opt, folder, workers, resume is not None, done, on_trial)
+        trials = trial_table(study)
+        values_by_trial = {
+            int(t.number): t.user_attrs.get("values", {}) for t in study.get_trials(deepcopy=False)
+        }
+        with RunStore(folder / STORE) as store:
+            stage("confirm")
+            confirmed, _ = confirm(opt, trials, values_by_trial, store, workers, done)
+            rec = recommend(opt, confirmed, values_by_trial)
+            curves = marginal = pd.DataFrame()
+            if rec is not None:
+                stage("curves")
+                curves = response_curves(opt, rec.values, store, workers, done)
+                stage("marginal")
+                marginal = marginal_roi(opt, rec.values, store, workers, done)
+    pareto = pd.DataFrame()
+    so = opt.spec.second_objective
+    if so is not None and len(trials):
+        ok = trials[(trials["state"] == "complete") & trials["feasible"]]
+        pareto = pareto_front(ok, ["objective", "objective_2"], opt.spec.directions).sort_values("objective")
+    result = OptimizeResult(
+        opt,
+        folder,
+        trials,
+        pareto,
+        confirmed,
+        rec,
+        curves,
+        marginal,
+        time.perf_counter() - start,
+        executed[0],
+    )
+    write_outputs(result, jobs, backend, scheduler)
+    return result
+
+
+def write_outputs(result: OptimizeResult, jobs: int, backend: str, scheduler: str | None) -> None:
+    from sim.optimize.report import write_report  # matplotlib: only when writing
+
+    opt, out = result.opt, result.out
+    write_table(out, "trials", result.trials)
+    write_table(out, "confirmed", result.confirmed)
+    for name, df in (("pareto", result.pareto), ("curves", result.curves), ("marginal_roi", result.marginal)):
+        if len(df):
+            write_table(out, name, df)
+    rec = result.recommendation
+    if rec is not None:
+        sc = scenario_at(opt.experiment().spec, opt.base, rec.values)
+        header = f"# Recommended by campaign-sim optimize {opt.source} (trial {rec.trial})\n"
+        text = header + dump_scenario(sc)
+        atomic_write(out / "recommended.toml", lambda p: p.write_text(text, encoding="utf-8"))
+    result.manifest = {
+        "command": "optimize",
+        "spec_file": opt.source,
+        "scenario_file": opt.scenario_file,
+        "spec": opt.spec.model_dump(mode="json"),
+        "base_scenario": opt.base,
+        "trials": {
+            "finished": len(result.trials),
+            "feasible": int(result.trials["feasible"].sum()) if len(result.trials) else 0,
+        },
+        "runs_now": result.runs,
+        "wall_seconds": round(result.seconds, 3),
+        "recommendation": None
+        if rec is None
+        else {
+            "trial": rec.trial,
+            "values": rec.values,
+            "objective": rec.objective,
+            "objective_interval": list(rec.objective_interval),
+            "p_better_than_base": rec.p_better,
+            "feasible": rec.feasible,
+        },
+        "execution": {"backend": backend, "jobs": jobs, "scheduler": scheduler},
+        **provenance(),
+    }
+    write_json(out / "manifest.json", result.manifest)
+    write_report(result)
