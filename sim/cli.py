@@ -16,7 +16,13 @@ from sim.results import atomic_write, prepare_out, provenance, write_json, write
 from sim.runner import run_replications
 from sim.targets import evaluate as evaluate_targets
 
-PLUGINS = ("sim.experiments.cli", "sim.optimize.cli", "sim.calibration.cli", "sim.validation.cli", "sim.app.cli")
+PLUGINS = (
+    "sim.experiments.cli",
+    "sim.optimize.cli",
+    "sim.calibration.cli",
+    "sim.validation.cli",
+    "sim.app.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
