@@ -126,7 +126,7 @@ def mix_shares(factor: Factor, base: dict[str, Any], weights: dict[str, float]) 
     total = sum(w.values())
     if not total > 0:
         raise ValueError("channel-mix weights are all zero")
-    return {c: max(0.0, 1.0 - rest) * v / total for c, v in w.items()}
+    return {c: max(0.0, 1.0 - rest) * (v / total) for c, v in w.items()}  # v / total first: no underflow
 
 
 def edited(spec: ExperimentSpec, base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
