@@ -2,8 +2,11 @@
 
 Response curves: each scalar lever in turn takes ``analysis.curve_points`` values across
 its bounds (its levels, or evenly spaced and snapped to its step), every other lever held
-at the recommended value; each point runs R replications with common random numbers. The
-curve shows how flat the optimum is and where a constraint starts to bind.
+at the search's best plan; each point runs R replications with common random numbers (the
+same seeds as the search, so the curve passes exactly through the search's value). The
+curve shows how flat the optimum is and where a constraint starts to bind, and doubles as
+a local check: a curve point that meets the constraints and beats the search's best joins
+the re-evaluation (a coordinate step the sampler may have missed in few trials).
 
 Marginal ROI of channel c at the recommended plan: the net value one more unit of money
 in channel c returns after paying for itself,
@@ -54,11 +57,12 @@ def response_curves(
     store: RunStore,
     workers: int,
     on_done: Callable[[int], None] | None = None,
-) -> pd.DataFrame:
-    """One row per (lever, value): objective, constraint estimates and feasibility, the other
-    levers at the recommended values; ``at_recommended`` marks the recommended value."""
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """(table, lever values per row): one row per (lever, value) with objective, constraint
+    estimates and feasibility, the other levers at ``rec``'s values; ``at_center`` marks
+    ``rec``'s own value."""
     if opt.spec.analysis.curve_points == 0:
-        return pd.DataFrame()
+        return pd.DataFrame(), []
     labels, values = [], []
     for name, lv in opt.spec.levers.items():
         if lv.is_mix:
@@ -67,14 +71,14 @@ def response_curves(
             labels.append((name, x))
             values.append({**rec, name: x})
     if not values:
-        return pd.DataFrame()
+        return pd.DataFrame(), []
     runs = run_candidates(opt.experiment(), values, store, workers, on_done)
     table = score(opt, runs)
     table.insert(0, "lever", [n for n, _ in labels])
     table.insert(1, "value", [float(x) if not isinstance(x, str) else np.nan for _, x in labels])
     table.insert(2, "level", [str(x) for _, x in labels])
-    table["at_recommended"] = [rec[n] == x for n, x in labels]
-    return table.drop(columns=["point"])
+    table["at_center"] = [rec[n] == x for n, x in labels]
+    return table.drop(columns=["point"]), values
 
 
 def marginal_values(base: dict[str, Any], share: float) -> tuple[list[dict[str, Any]], list[str], float]:

@@ -37,7 +37,8 @@ BASE = "base plan"
 @dataclass
 class Recommendation:
     values: dict[str, Any]  # lever values of the recommended plan
-    trial: int
+    label: str  # "trial 31", or "curve budget = 10000000" for a response-curve point
+    trial: int  # -1 for a curve point
     objective: float
     objective_interval: tuple[float, float]  # 90% bootstrap interval of the statistic
     outcomes: tuple[float, float]  # 5th-95th percentile of the objective KPI
@@ -78,22 +79,20 @@ def shortlist(opt: Optimization, trials: pd.DataFrame) -> pd.DataFrame:
 
 def confirm(
     opt: Optimization,
-    trials: pd.DataFrame,
-    values_by_trial: dict[int, dict[str, Any]],
+    candidates: list[tuple[str, int, dict[str, Any]]],
     store: RunStore,
     workers: int,
     on_done: Callable[[int], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(confirmed table, their runs): the base plan (point 0) and the shortlist, with
-    ``confirm.replications`` each."""
-    short = shortlist(opt, trials)
-    labels = [BASE, *[f"trial {t}" for t in short["trial"]]]
-    values = [base_values(opt), *[values_by_trial[int(t)] for t in short["trial"]]]
+    """(confirmed table, their runs): the base plan (row 0) and ``candidates`` (label, trial
+    or -1, lever values), with ``confirm.replications`` replications each."""
+    labels = [BASE, *[c[0] for c in candidates]]
+    values = [base_values(opt), *[c[2] for c in candidates]]
     exp = opt.experiment(opt.spec.confirm.replications)
     runs = run_candidates(exp, values, store, workers, on_done)
     table = score(opt, runs)
     table.insert(0, "candidate", labels)
-    table.insert(1, "trial", [-1, *short["trial"].astype(int)])
+    table.insert(1, "trial", [-1, *[c[1] for c in candidates]])
     o = opt.spec.objective
     base_kpi = runs[runs["point"] == 0].set_index("replication")[o.kpi]
     extra = []
@@ -102,11 +101,10 @@ def confirm(
         lo, hi = bootstrap_interval(x, o, seed=opt.spec.seed + int(point))
         finite = x[np.isfinite(x)]
         q = np.percentile(finite, [5, 95]) if finite.size else (np.nan, np.nan)
-        pb = paired_better(
-            g.set_index("replication")[o.kpi].reindex(base_kpi.index).to_numpy(),
-            base_kpi.to_numpy(),
-            kpi_direction(o),
-        )
+        mine = g.set_index("replication")[o.kpi].reindex(base_kpi.index).to_numpy()
+        pb = paired_better(mine, base_kpi.to_numpy(), kpi_direction(o))
+        if point == 0:  # the base plan against itself
+            pb = {"p_better": np.nan, "lower": np.nan, "upper": np.nan}
         extra.append(
             {
                 "objective_lower": lo,
@@ -119,12 +117,11 @@ def confirm(
             }
         )
     table = pd.concat([table, pd.DataFrame(extra)], axis=1)
+    table["values"] = values
     return table, runs
 
 
-def recommend(
-    opt: Optimization, confirmed: pd.DataFrame, values_by_trial: dict[int, dict[str, Any]]
-) -> Recommendation | None:
+def recommend(opt: Optimization, confirmed: pd.DataFrame) -> Recommendation | None:
     """The best confirmed candidate that meets every constraint (else the least violating)."""
     cands = confirmed[confirmed["candidate"] != BASE]
     if cands.empty:
@@ -151,7 +148,8 @@ def recommend(
             }
         )
     return Recommendation(
-        values=values_by_trial[int(best["trial"])],
+        values=best["values"],
+        label=str(best["candidate"]),
         trial=int(best["trial"]),
         objective=float(best["objective"]),
         objective_interval=(float(best["objective_lower"]), float(best["objective_upper"])),

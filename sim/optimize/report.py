@@ -69,7 +69,7 @@ def verdict(result: OptimizeResult) -> str:
     o = opt.spec.objective
     lo, hi = rec.objective_interval
     text = (
-        f"Recommended plan (trial {rec.trial}): {levers_sentence(opt, rec.values, cur)}. "
+        f"Recommended plan ({rec.label}): {levers_sentence(opt, rec.values, cur)}. "
         f"Its {o.label} is {objective_text(o, rec.objective, cur)} (90% interval "
         f"{objective_text(o, lo, cur)} to {objective_text(o, hi, cur)}, {rec.replications} replications) "
         "against "
@@ -131,9 +131,9 @@ def curves_plot(result: OptimizeResult, path: Path) -> Path | None:
         ax.plot(x, d["objective"], marker="o", color="tab:blue")
         bad = d[~d["feasible"]]
         ax.scatter(x[bad.index], bad["objective"], color="red", zorder=3, label="breaks a constraint")
-        rec = d[d["at_recommended"]]
+        rec = d[d["at_center"]]
         ax.scatter(
-            x[rec.index], rec["objective"], s=90, facecolors="none", edgecolors="black", label="recommended"
+            x[rec.index], rec["objective"], s=90, facecolors="none", edgecolors="black", label="search's best"
         )
         ax.set_title(name, fontsize=9)
         fmt.format_axis(ax, y=unit)
@@ -177,6 +177,57 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path | None:
     return save_png(fig, path, dpi=100)
 
 
+def constraints_table(opt: Optimization, c: pd.DataFrame, cur: str) -> pd.DataFrame:
+    """The recommendation's constraints as planner text (probabilities as percentages)."""
+    rows = []
+    for i, r in enumerate(c.itertuples()):
+        con = opt.spec.constraints[i]
+        f = (lambda v: fmt.percent(v, 1)) if con.is_chance else (lambda v, k=con.kpi: fmt.kpi(k, v, cur))
+        rows.append(
+            {
+                "constraint": r.constraint,
+                "estimate": f(r.value),
+                "90% interval": f"{f(r.lower)} to {f(r.upper)}" if con.is_chance else fmt.MISSING,
+                "P(limit met)": fmt.percent(r.p_met, 0),
+                "met": "yes" if r.met else "NO",
+                "base plan": f(r.base_value),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def confirmed_table(opt: Optimization, c: pd.DataFrame, cur: str) -> pd.DataFrame:
+    o = opt.spec.objective
+    return pd.DataFrame(
+        {
+            "candidate": c["candidate"],
+            o.label: [objective_text(o, v, cur) for v in c["objective"]],
+            "90% interval": [
+                f"{objective_text(o, a, cur)} to {objective_text(o, b, cur)}"
+                for a, b in zip(c["objective_lower"], c["objective_upper"], strict=True)
+            ],
+            "P(better than base plan)": [fmt.percent(v, 0) for v in c["p_better_than_base"]],
+            "meets the constraints": ["yes" if v else "no" for v in c["feasible"]],
+            "replications": c["runs"],
+        }
+    )
+
+
+def marginal_table(m: pd.DataFrame, cur: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "channel": m["channel"],
+            "budget share": [fmt.percent(v, 1) for v in m["share"]],
+            "money added": [fmt.money(v, cur) for v in m["added_money"]],
+            "marginal ROI": [fmt.percent(v, 0) for v in m["marginal_roi"]],
+            "90% interval": [
+                f"{fmt.percent(a, 0)} to {fmt.percent(b, 0)}" for a, b in zip(m["p05"], m["p95"], strict=True)
+            ],
+            "P(pays)": [fmt.percent(v, 0) for v in m["p_positive"]],
+        }
+    )
+
+
 def write_report(result: OptimizeResult) -> Path:
     opt, out = result.opt, result.out
     cur = str(opt.base.get("currency", ""))
@@ -184,7 +235,7 @@ def write_report(result: OptimizeResult) -> Path:
     folder.mkdir(exist_ok=True)
     figs = {
         "Search history": history_plot(result, folder / "history.png"),
-        "Response curves around the recommended plan": curves_plot(result, folder / "curves.png"),
+        "Response curves around the search's best plan": curves_plot(result, folder / "curves.png"),
         "Marginal ROI per channel at the recommended plan": marginal_plot(
             result, folder / "marginal_roi.png"
         ),
@@ -209,21 +260,30 @@ def write_report(result: OptimizeResult) -> Path:
     if rec is not None:
         blocks += [para(n, "warn") for n in rec.notes]
         if len(rec.constraints):
-            blocks += ["<h2>Constraints at the recommended plan</h2>", table(rec.constraints, cur)]
-    show = [
-        "candidate",
-        "trial",
-        "objective",
-        "objective_lower",
-        "objective_upper",
-        "p_better_than_base",
-        "feasible",
+            blocks += [
+                "<h2>Constraints at the recommended plan</h2>",
+                table(constraints_table(opt, rec.constraints, cur)),
+            ]
+    blocks += [
+        "<h2>Re-evaluated candidates</h2>",
+        table(confirmed_table(opt, result.confirmed, cur)),
+        para(
+            "The search's best candidates and the response-curve points that beat the search's best "
+            "(a coordinate step), re-run with more replications beside the base plan.",
+            "note",
+        ),
     ]
-    conf = result.confirmed[[c for c in show if c in result.confirmed]]
-    blocks += ["<h2>Re-evaluated candidates</h2>", table(conf, cur)]
     blocks += [f"<h2>{html.escape(t)}</h2>{embed_png(p)}" for t, p in figs.items() if p is not None]
     if len(result.marginal):
-        blocks.append(table(result.marginal.drop(columns=["kpi"]), cur))
+        blocks += [
+            table(marginal_table(result.marginal, cur)),
+            para(
+                "Marginal ROI: net value the extra money returns after paying for itself, per unit of "
+                "money, from paired replications. 0% with a zero-width interval: the channel could not "
+                "spend the extra money (capacity or frequency caps bind), so nothing changed.",
+                "note",
+            ),
+        ]
     blocks.append(
         para(
             "Objective intervals are 90% bootstrap intervals of the statistic over replications; "

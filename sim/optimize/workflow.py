@@ -19,12 +19,13 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiments.design import flatten
 from sim.experiments.edits import scenario_at
 from sim.experiments.execute import Backend, parallel_backend
 from sim.experiments.store import RunStore
 from sim.loading import SpecError, dump_scenario
 from sim.optimize.analysis import marginal_roi, response_curves
-from sim.optimize.recommend import Recommendation, confirm, recommend
+from sim.optimize.recommend import Recommendation, confirm, recommend, shortlist
 from sim.optimize.search import STORE, STUDY_DB, pareto_front, run_search, trial_table
 from sim.optimize.spec import Optimization
 from sim.results import atomic_write, provenance, write_json, write_table
@@ -90,14 +91,19 @@ def optimize(
         values_by_trial = {
             int(t.number): t.user_attrs.get("values", {}) for t in study.get_trials(deepcopy=False)
         }
+        short = shortlist(opt, trials)
+        candidates = [(f"trial {t}", int(t), values_by_trial[int(t)]) for t in short["trial"]]
+        curves = marginal = pd.DataFrame()
+        rec = None
         with RunStore(folder / STORE) as store:
-            stage("confirm")
-            confirmed, _ = confirm(opt, trials, values_by_trial, store, workers, done)
-            rec = recommend(opt, confirmed, values_by_trial)
-            curves = marginal = pd.DataFrame()
-            if rec is not None:
+            if candidates:
                 stage("curves")
-                curves = response_curves(opt, rec.values, store, workers, done)
+                curves, curve_values = response_curves(opt, candidates[0][2], store, workers, done)
+                candidates += curve_candidates(opt, curves, curve_values, short["objective"].iloc[0])
+            stage("confirm")
+            confirmed, _ = confirm(opt, candidates, store, workers, done)
+            rec = recommend(opt, confirmed)
+            if rec is not None:
                 stage("marginal")
                 marginal = marginal_roi(opt, rec.values, store, workers, done)
     pareto = pd.DataFrame()
@@ -121,19 +127,35 @@ def optimize(
     return result
 
 
+def curve_candidates(
+    opt: Optimization, curves: pd.DataFrame, values: list[dict[str, Any]], best: float
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """Response-curve points that meet the constraints and beat the search's best (by its
+    own replications), best first, at most ``confirm.top``."""
+    if curves.empty:
+        return []
+    sign = 1.0 if opt.spec.objective.direction == "maximize" else -1.0
+    better = curves[curves["feasible"] & (sign * curves["objective"] > sign * best) & ~curves["at_center"]]
+    better = better.sort_values("objective", ascending=sign < 0).head(opt.spec.confirm.top)
+    return [
+        (f"curve {r.lever} = {r.level.removesuffix('.0')}", -1, values[r.Index]) for r in better.itertuples()
+    ]
+
+
 def write_outputs(result: OptimizeResult, jobs: int, backend: str, scheduler: str | None) -> None:
     from sim.optimize.report import write_report  # matplotlib: only when writing
 
     opt, out = result.opt, result.out
     write_table(out, "trials", result.trials)
-    write_table(out, "confirmed", result.confirmed)
+    lever_columns = pd.DataFrame([flatten(v) for v in result.confirmed["values"]])
+    write_table(out, "confirmed", pd.concat([result.confirmed.drop(columns="values"), lever_columns], axis=1))
     for name, df in (("pareto", result.pareto), ("curves", result.curves), ("marginal_roi", result.marginal)):
         if len(df):
             write_table(out, name, df)
     rec = result.recommendation
     if rec is not None:
         sc = scenario_at(opt.experiment().spec, opt.base, rec.values)
-        header = f"# Recommended by campaign-sim optimize {opt.source} (trial {rec.trial})\n"
+        header = f"# Recommended by campaign-sim optimize {opt.source} ({rec.label})\n"
         text = header + dump_scenario(sc)
         atomic_write(out / "recommended.toml", lambda p: p.write_text(text, encoding="utf-8"))
     result.manifest = {
@@ -151,6 +173,7 @@ def write_outputs(result: OptimizeResult, jobs: int, backend: str, scheduler: st
         "recommendation": None
         if rec is None
         else {
+            "candidate": rec.label,
             "trial": rec.trial,
             "values": rec.values,
             "objective": rec.objective,

@@ -55,7 +55,10 @@ def test_shipped_optimisation_runs_tiny(tmp_path: Path, capsys) -> None:
     confirmed = pd.read_csv(out / "confirmed.csv")
     assert confirmed["candidate"].iloc[0] == "base plan" and (confirmed["runs"] == 3).all()
     curves = pd.read_csv(out / "curves.csv")
-    assert set(curves["lever"]) == {"budget", "bonus", "duration", "referral_reward"}
+    assert (
+        set(curves["lever"]) == {"budget", "bonus", "duration", "referral_reward"}
+        and curves["at_center"].any()
+    )
     marginal = pd.read_csv(out / "marginal_roi.csv")
     assert len(marginal) == 7 and marginal["marginal_roi"].notna().all()
     sc = load_scenario(out / "recommended.toml")
