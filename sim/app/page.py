@@ -34,7 +34,7 @@ table.cmp{border-collapse:collapse;font-size:.9em}table.cmp td,table.cmp th{padd
 border-bottom:1px solid #ddd;text-align:right}
 table.cmp td:first-child,table.cmp th:first-child{text-align:left}
 .lever-label{font-size:.85em;color:#333;margin-top:6px}
-.verdict{font-size:1.05em;margin:4px 0}.muted{color:#666;font-size:.9em}
+.verdict{font-size:.95em;margin:4px 0}.verdict ul{margin:2px 0 0 0}.muted{color:#666;font-size:.9em}
 .topbar{background:#1f4e79;color:white;font-size:1.3em;padding:10px 16px}
 .levers{max-height:calc(100vh - 60px);overflow-y:auto;padding-right:8px;border-right:1px solid #eee}
 """
@@ -95,6 +95,17 @@ def headline_html(o: Outcome) -> str:
             f'<div class="v" id="{html.escape(ident)}">{html.escape(v)}</div></div>'
         )
     return f'<div class="kpis">{"".join(cards)}</div>'
+
+
+def verdict_html(o: Outcome) -> str:
+    """The run report's verdict: its headline and one sentence per question."""
+    v = o.verdict
+    if not v:
+        return "Running the first replications…"
+    keys = ("pays", "buys", "risk", "limits", "targets")
+    items = "".join(f"<li>{html.escape(v[k])}</li>" for k in keys if k in v)
+    note = "" if o.finished else f" (so far: {o.done} of {o.total} replications)"
+    return f'<b id="verdict-headline">{html.escape(v["headline"])}</b>{html.escape(note)}<ul>{items}</ul>'
 
 
 def comparison_html(session: Session) -> str:
@@ -286,10 +297,7 @@ def Page():
                 solara.Error(line, dense=True)
         with solara.Column():
             solara.Markdown(f"## {session.scenario.name}\n{session.scenario.description}")
-            solara.HTML(
-                unsafe_innerHTML=html.escape(o.verdict or "Running the first replications…"),
-                classes=["verdict"],
-            )
+            solara.HTML(unsafe_innerHTML=verdict_html(o), classes=["verdict"])
             solara.ProgressLinear(100 * o.done / max(o.total, 1))
             solara.HTML(
                 unsafe_innerHTML=f'<span id="status" data-state="{state}" data-done="{o.done}" '

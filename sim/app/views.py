@@ -17,6 +17,7 @@ from sim.app.runs import ATTRIBUTED, ORGANIC, Batch
 from sim.limits import limits_overview
 from sim.report import format as fmt
 from sim.report.stats import bands, kpi_table, probability_roi_negative
+from sim.report.verdict import verdict as report_verdict
 from sim.runner import Replications
 from sim.scenario import Scenario
 from sim.targets import evaluate
@@ -53,7 +54,7 @@ class Outcome:
     p_better: float | None = None
     paired: int = 0
     targets: dict[str, tuple[str, float]] = field(default_factory=dict)
-    verdict: str = ""
+    verdict: dict[str, str] = field(default_factory=dict)
     channels: pd.DataFrame | None = None
     fan: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -107,46 +108,13 @@ def target_probabilities(scenario: Scenario, summary: pd.DataFrame) -> dict[str,
     return {r.kpi: (r.target, float(r.p_hit)) for r in table.itertuples()}
 
 
-LIMIT_WORDS = {
-    "incentive_pool_exhausted": "the incentive pool runs out",
-    "marketing_pool_exhausted": "the marketing money is spent early",
-    "quota_sold_out": "the quota sells out",
-    "channel_capacity_saturated": "{channel} hits its daily capacity",
-    "frequency_cap_binding": "{channel}'s frequency cap binds",
-    "channel_budget_unspent": "{channel} leaves budget unspent",
-}
-
-
-def binding_limits(frames: Replications, share: float = 0.5) -> list[str]:
-    """The limits (:mod:`sim.limits`) that bind in at least ``share`` of the replications, as
-    phrases with the median first day (1-based) and how often they bind."""
-    if frames.limits.empty:
-        return []
-    table = limits_overview(frames.limits, frames.summary.shape[0])
-    out = []
-    for r in table[table["share"] >= share].sort_values("share", ascending=False).itertuples():
-        what = LIMIT_WORDS.get(r.limit, r.limit).format(channel=r.channel)
-        out.append(f"{what} ({fmt.day(r.first_day_median)}, {fmt.percent(r.share, 0)} of runs)")
-    return out
-
-
-def verdict(scenario: Scenario, o: Outcome) -> str:
-    """Does the plan pay off, how likely a loss, what it adds over no campaign, which limits
-    bind."""
-    cur = scenario.currency
-    nv = o.headline.get("net_value", float("nan"))
-    pays = "pays off" if nv > 0 else "does not pay off"
-    text = (
-        f"The plan {pays} in the median case (net value {fmt.money(nv, cur)}); "
-        f"P(loss) = {fmt.percent(o.p_loss, 0)}. Against no campaign it adds "
-        f"{fmt.count(o.headline.get('incremental_conversions'))} conversions and "
-        f"{fmt.money(o.headline.get('incremental_net_value'), cur)} of net value "
-        f"({o.done} of {o.total} replications)."
-    )
-    limits = binding_limits(o.frames) if o.frames is not None else []
-    if limits:
-        text += " Limits that bind: " + "; ".join(limits) + "."
-    return text
+def verdict(scenario: Scenario, o: Outcome) -> dict[str, str]:
+    """The run report's verdict (:func:`sim.report.verdict.verdict`: ``headline`` and the
+    sentences ``pays``, ``buys``, ``risk``, ``limits``, ``targets``) on the replications so far."""
+    if o.frames is None:
+        return {}
+    overview = limits_overview(o.frames.limits, len(o.frames.summary))
+    return report_verdict(o.frames.summary, overview, scenario)
 
 
 def channel_table(frames: Replications, scenario: Scenario) -> pd.DataFrame:
