@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.behaviour import transmission_probability
 from sim.kernels import add_neighbour_counts, neighbour_share, pick_neighbours
 from sim.network import Graph
 
@@ -72,14 +73,20 @@ def adopter_share_reference(g: Graph, counts: np.ndarray, idx: np.ndarray) -> np
     return np.divide(counts[idx], deg, out=np.zeros(idx.size, dtype=np.float32), where=deg > 0)
 
 
-def spread(g: Graph, frontier: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
-    """Nodes reached when each frontier node passes something on along each link w.p. p
-    (independent cascade, Kempe, Kleinberg and Tardos 2003). Candidates may repeat."""
-    if frontier.size == 0 or p <= 0:
+def spread(g: Graph, frontier: np.ndarray, contacts: float, rng: np.random.Generator) -> np.ndarray:
+    """Nodes reached when each frontier node passes something on along each of its k links
+    with probability min(1, c / k) (:func:`sim.behaviour.transmission_probability`), so a
+    teller reaches about c others whatever the graph's density (an independent cascade,
+    Kempe, Kleinberg and Tardos 2003, with a graph-independent contact rate). Candidates
+    may repeat."""
+    if frontier.size == 0 or contacts <= 0:
         return np.empty(0, dtype=np.int64)
     if g.complete:
-        # each of the k frontier nodes reaches Binomial(n - 1, p) others, uniformly
+        # each of the k frontier nodes reaches Binomial(n - 1, min(1, c / (n - 1))) others
+        p = float(transmission_probability(contacts, g.n - 1))
         k = int(rng.binomial(g.n - 1, p, frontier.size).sum())
         return rng.integers(0, g.n, k)
+    deg = g.indptr[frontier + 1] - g.indptr[frontier]
     nb = neighbours_of(g, frontier)
+    p = np.repeat(transmission_probability(contacts, deg), deg)
     return nb[rng.random(nb.size) < p]

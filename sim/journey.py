@@ -32,12 +32,12 @@ def urgency_factor(m: CampaignModel) -> float | None:
     if days_left < 0:
         return None
     b = m.sc.behaviour
-    return _urgency_per_fomo(days_left, q_left, b.urgency_days, b.scarcity_weight)
+    return _urgency_per_fomo(days_left, q_left, b.urgency_days, b.scarcity_weight, b.scarcity_shape)
 
 
 @lru_cache(maxsize=256)
-def _urgency_per_fomo(days_left: int, q_left: float, scale_days: float, scarcity_weight: float) -> float:
-    return float(bh.urgency(days_left, q_left, 1.0, scale_days, scarcity_weight))
+def _urgency_per_fomo(days_left: int, q_left: float, scale_days: float, weight: float, shape: float) -> float:
+    return float(bh.urgency(days_left, q_left, 1.0, scale_days, weight, shape))
 
 
 @lru_cache(maxsize=64)
@@ -60,7 +60,7 @@ def urgency(m: CampaignModel, idx: np.ndarray) -> np.ndarray:
     if days_left < 0:
         return np.zeros(idx.size, dtype=np.float32)
     b = m.sc.behaviour
-    return bh.urgency(days_left, q_left, m.pop.fomo[idx], b.urgency_days, b.scarcity_weight)
+    return bh.urgency(days_left, q_left, m.pop.fomo[idx], b.urgency_days, b.scarcity_weight, b.scarcity_shape)
 
 
 def _time_and_quota_left(m: CampaignModel) -> tuple[int, float]:
@@ -110,30 +110,29 @@ def conversion_odds(m: CampaignModel, idx: np.ndarray, env: Environment, p_drop:
     sc, pop = m.sc, m.pop
     o, b = sc.offer, sc.behaviour
     on = m.incentives_on
+    p_loss, loss_pp = felt_risk(m, env)
     n = idx.size
     x_good, x_bad, abs_good, abs_bad = (np.empty(n) for _ in range(4))
     alpha = np.empty(n, dtype=np.float32)
     kernels.offer_outcomes_at(
         idx, pop.amount, pop.reference, pop.curvature,
         float(o.cashback + o.perk_value) if on else 0.0, o.term_days / 365,
-        o.bonus_bp / 100 if on else 0.0, _costs(m), m.offer_rate, o.loss_size_pp,
+        o.bonus_bp / 100 if on else 0.0, _costs(m), m.offer_rate, loss_pp,
         x_good, x_bad, abs_good, abs_bad, alpha,
     )  # fmt: skip
-    p_loss = _loss_probability(m, env)
-    framed = o.frame == "loss" and b.frame_strength != 0
-    mag_frame = np.maximum(x_good, 0.0) ** alpha if framed else np.empty(0)
     half_u = np.empty(n)
     ok = np.empty(n, dtype=bool)
     kernels.conversion_utility(
-        idx, x_good, x_bad, abs_good**alpha, abs_bad**alpha, mag_frame,
+        idx, x_good, x_bad, abs_good**alpha, abs_bad**alpha,
         *decision_weights(p_loss),
-        b.frame_strength, env.inflation_pp * 0.2, 2 * env.market_drop, o.risk_level, o.suitability_check,
+        utility_shift(m, env), appetite_shift(m, env), o.risk_level, o.suitability_check,
         b.trust_weight, b.risk_penalty, factor,
         pop.loss_aversion, pop.risk_appetite, pop.trust, pop.value_sensitivity, pop.fomo, pop.social_proof,
         m.adopter_share(idx), pop.threshold, pop.eligible, half_u, ok,
     )  # fmt: skip
+    decide = bh.decision_pace(b.decision_rate, pop.fomo[idx].astype(np.float64) * factor, b.urgency_pace)
     p, drop_below = np.empty(n), np.empty(n)
-    kernels.conversion_odds(np.tanh(half_u), ok, b.decision_rate, np.atleast_1d(p_drop), p, drop_below)
+    kernels.conversion_odds(np.tanh(half_u), ok, decide, np.atleast_1d(p_drop), p, drop_below)
     return p, drop_below
 
 
@@ -142,26 +141,27 @@ def conversion_probability_reference(m: CampaignModel, idx: np.ndarray, env: Env
     sc, pop = m.sc, m.pop
     o, b = sc.offer, sc.behaviour
     on = m.incentives_on
+    p_loss, loss_pp = felt_risk(m, env)
     amount = np.maximum(pop.amount[idx], 1.0)
     term_years = o.term_days / 365
     extras = ((o.cashback + o.perk_value) / amount * 100 / term_years) if on else 0.0
     x_good, x_bad = bh.offer_outcomes(
-        m.offer_rate, o.bonus_bp / 100 if on else 0.0, extras, _costs(m), o.loss_size_pp, pop.reference[idx]
+        m.offer_rate, o.bonus_bp / 100 if on else 0.0, extras, _costs(m), loss_pp, pop.reference[idx]
     )
     alpha, lam = pop.curvature[idx], pop.loss_aversion[idx]
-    value = bh.cpt_value(x_good, x_bad, _loss_probability(m, env), alpha, lam)
-    value = bh.framed_value(value, x_good, alpha, lam, b.frame_strength, o.frame == "loss")
-    appetite = pop.risk_appetite[idx] - env.inflation_pp * 0.2 - 2 * env.market_drop
+    value = bh.cpt_value(x_good, x_bad, p_loss, alpha, lam)
+    appetite = pop.risk_appetite[idx] - appetite_shift(m, env)
     gap = np.maximum(o.risk_level - appetite, 0.0)
     trust = b.trust_weight * (pop.trust[idx] - 0.5)
+    u_term = urgency(m, idx)
     p = bh.conversion_probability(
         value,
         pop.value_sensitivity[idx],
-        urgency(m, idx),
+        u_term,
         bh.social_proof(m.adopter_share(idx), pop.social_proof[idx]),
-        trust - b.risk_penalty * gap,
+        trust - b.risk_penalty * gap + utility_shift(m, env),
         pop.threshold[idx],
-        b.decision_rate,
+        bh.decision_pace(b.decision_rate, u_term, b.urgency_pace),
     )
     ok = pop.eligible[idx]
     if o.suitability_check:
@@ -171,32 +171,67 @@ def conversion_probability_reference(m: CampaignModel, idx: np.ndarray, env: Env
 
 def _costs(m: CampaignModel) -> float:
     o, b = m.sc.offer, m.sc.behaviour
-    return o.fee_pp + b.lockup_cost_pp * o.lockup_days / 365 + o.early_withdrawal_penalty_pp * 0.1
+    return (
+        o.fee_pp
+        + b.lockup_cost_pp * o.lockup_days / 365
+        + o.early_withdrawal_penalty_pp * b.early_withdrawal_weight
+    )
 
 
-def _loss_probability(m: CampaignModel, env: Environment) -> float:
-    o = m.sc.offer
-    p_loss = min(1.0, o.loss_probability + (0.0 if o.guaranteed else env.market_drop))
+def felt_risk(m: CampaignModel, env: Environment) -> tuple[float, float]:
+    """(loss probability, loss size in pp) a customer feels today: the offer's own, raised
+    by a market drop in proportion to the product's exposure (:func:`sim.behaviour.felt_downside`),
+    with a share of the probability hidden by a misleading claim."""
+    o, b = m.sc.offer, m.sc.behaviour
+    beta = bh.market_exposure(o.risk_level, o.guaranteed, b.market_beta)
+    p, loss = bh.felt_downside(o.loss_probability, o.loss_size_pp, env.market_drop, beta, b.drop_salience)
+    p = float(p)
     if m.misleading_claim(env):
-        p_loss *= 0.5  # "guaranteed principal" on a risky product hides half the risk
-    return p_loss
+        p *= 1.0 - b.misleading_risk_hidden  # "guaranteed principal" on a risky product
+    return min(p, 1.0), float(loss)
+
+
+def utility_shift(m: CampaignModel, env: Environment) -> float:
+    """Today's additive utility terms shared by every customer: the loss frame's shift
+    (:func:`sim.behaviour.framing_shift`) and flight to safety during a market drop
+    (:func:`sim.behaviour.flight_to_safety`)."""
+    o, b = m.sc.offer, m.sc.behaviour
+    tilt = bh.frame_tilt(o.risk_level, o.guaranteed, b.frame_pivot, b.frame_span)
+    frame = bh.framing_shift(o.frame == "loss", tilt, b.frame_strength)
+    return float(frame + bh.flight_to_safety(env.market_drop, o.guaranteed, b.flight_to_safety))
+
+
+def appetite_shift(m: CampaignModel, env: Environment) -> float:
+    """Risk-appetite levels lost today to inflation and a market drop."""
+    b = m.sc.behaviour
+    return float(
+        b.inflation_appetite_shift * env.inflation_pp + b.market_drop_appetite_shift * env.market_drop
+    )
 
 
 # ---------------------------------------------------------------- anchoring
 def anchor(m: CampaignModel, env: Environment) -> None:
-    """References move part of the way toward the customer's own rate moved by the market,
-    or toward a rival's higher rate for those who saw it (in place)."""
+    """References move part of the way toward their target: the customer's own rate moved
+    by the market, pulled by the anchor weight toward a rival's rate for those who saw it,
+    else toward the creative's anchor (in place; :func:`sim.behaviour.anchor_target`)."""
     pop = m.pop
     rival = env.competitor_rate is not None
     kernels.anchor_references(
-        pop.reference, pop.current_rate, pop.anchor_speed, pop.saw_competitor,
-        env.market_shift_pp + 0.5 * env.inflation_pp, env.competitor_rate if rival else 0.0, rival,
+        pop.reference, pop.current_rate, pop.anchor_speed, pop.anchor_weight, pop.saw_competitor,
+        _own_shift(m, env), env.competitor_rate if rival else 0.0, rival, m.creative_anchor,
     )  # fmt: skip
 
 
 def anchor_reference(m: CampaignModel, env: Environment) -> None:
     pop = m.pop
-    target = pop.current_rate + (env.market_shift_pp + 0.5 * env.inflation_pp)
+    own = pop.current_rate + np.float32(_own_shift(m, env))
+    creative = np.float32(m.creative_anchor)
+    anchor = np.full(pop.size, creative, dtype=np.float32)
     if env.competitor_rate is not None:
-        target = np.where(pop.saw_competitor, np.maximum(target, env.competitor_rate), target)
+        anchor = np.where(pop.saw_competitor, np.float32(env.competitor_rate), anchor)
+    target = bh.anchor_target(own, anchor, pop.anchor_weight).astype(np.float32)
     pop.reference[:] = bh.anchored_reference(pop.reference, target, pop.anchor_speed)
+
+
+def _own_shift(m: CampaignModel, env: Environment) -> float:
+    return float(env.market_shift_pp + m.sc.behaviour.inflation_reference_pass * env.inflation_pp)

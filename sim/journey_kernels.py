@@ -95,12 +95,10 @@ def conversion_utility(
     x_bad: np.ndarray,
     mag_good: np.ndarray,
     mag_bad: np.ndarray,
-    mag_frame: np.ndarray,
     w_good: float,
     w_bad: float,
-    frame: float,
+    shift: float,
     appetite_shift: float,
-    market_shift: float,
     risk_level: int,
     suitability: bool,
     trust_weight: float,
@@ -121,12 +119,11 @@ def conversion_utility(
     """Half the logit utility of converting (for ``tanh``) and whether the customer may
     convert, from the outcomes and their powers ``mag = |x| ** alpha``: the cumulative
     prospect value (:func:`sim.behaviour.cpt_value` with decision weights ``w_good``,
-    ``w_bad``), loss framing of strength ``frame`` when ``mag_frame`` has entries
-    (:func:`~sim.behaviour.framed_value`), urgency, social proof, trust less the risk-gap
-    penalty, threshold (:func:`~sim.behaviour.conversion_probability`); eligibility and,
-    with ``suitability``, risk level within the rounded appetite."""
-    framed = mag_frame.size > 0
-    one, half = np.float32(1.0), np.float32(0.5)
+    ``w_bad``), urgency, social proof, trust less the risk-gap penalty plus the day's
+    shared ``shift`` (framing, flight to safety), threshold
+    (:func:`~sim.behaviour.conversion_probability`); eligibility and, with ``suitability``,
+    risk level within the rounded appetite less ``appetite_shift``."""
+    half = np.float32(0.5)
     for i in range(idx.size):
         j = idx[i]
         lam = loss_aversion[j]
@@ -138,15 +135,14 @@ def conversion_utility(
             value = vg + w_bad * (vb - vg)
         else:
             value = w_good * vg + w_bad * vb
-        if framed:
-            value = value + np.float32(frame) * (lam - one) * mag_frame[i]
         appetite = risk_appetite[j]
-        if appetite_shift != 0.0 or market_shift != 0.0:
-            appetite = appetite - np.float32(appetite_shift) - np.float32(market_shift)
+        if appetite_shift != 0.0:
+            appetite = appetite - np.float32(appetite_shift)
         gap = np.float32(risk_level) - appetite
         if gap < 0:  # np.maximum(gap, 0.0)
             gap = np.float32(0.0)
         trust_term = np.float32(trust_weight) * (trust[j] - half) - np.float32(risk_penalty) * gap
+        trust_term = trust_term + np.float32(shift)
         u = sensitivity[j] * value + np.float64(fomo[j]) * urgency + strength[j] * share[i]
         half_utility[i] = 0.5 * (u + trust_term - threshold[j])
         ok[i] = eligible[j] and (not suitability or risk_level <= np.rint(appetite) + 0.5)
@@ -156,16 +152,17 @@ def conversion_utility(
 def conversion_odds(
     tanh: np.ndarray,
     ok: np.ndarray,
-    decision_rate: float,
+    decide: np.ndarray,
     p_drop: np.ndarray,
     p: np.ndarray,
     drop_below: np.ndarray,
 ) -> None:
-    """``p = where(ok, decision_rate * logistic, 0)`` with ``logistic = (1 + tanh) / 2``,
-    and ``drop_below = p + (1 - p) * p_drop`` (``p_drop`` of one entry applies to all)."""
+    """``p = where(ok, decide * logistic, 0)`` with ``logistic = (1 + tanh) / 2`` and
+    ``decide`` the day's decision probability (:func:`sim.behaviour.decision_pace`), and
+    ``drop_below = p + (1 - p) * p_drop`` (``p_drop`` of one entry applies to all)."""
     one = p_drop.size == 1
     for i in range(tanh.size):
-        p[i] = decision_rate * (0.5 * (1.0 + tanh[i])) if ok[i] else 0.0
+        p[i] = decide[i] * (0.5 * (1.0 + tanh[i])) if ok[i] else 0.0
         drop_below[i] = p[i] + (1 - p[i]) * p_drop[0 if one else i]
 
 
@@ -174,19 +171,25 @@ def anchor_references(
     reference: np.ndarray,
     current_rate: np.ndarray,
     speed: np.ndarray,
+    weight: np.ndarray,
     saw_rival: np.ndarray,
     shift: float,
     rival_rate: float,
     rival: bool,
+    creative: float,
 ) -> None:
     """In place, in float32: ``reference += speed * (target - reference)`` with
-    ``target = current_rate + shift``, raised to ``rival_rate`` where ``saw_rival`` if
-    ``rival`` (:func:`sim.behaviour.anchored_reference`)."""
-    s, r = np.float32(shift), np.float32(rival_rate)
+    ``target = own + weight * (anchor - own)``, ``own = current_rate + shift`` and the
+    anchor the rival's rate where ``saw_rival`` (if ``rival``), else ``creative`` (none
+    when NaN) (:func:`sim.behaviour.anchor_target`, :func:`~sim.behaviour.anchored_reference`)."""
+    s, r, c = np.float32(shift), np.float32(rival_rate), np.float32(creative)
     for j in range(reference.size):
-        target = current_rate[j] + s
-        if rival and saw_rival[j] and target < r:  # np.maximum(target, r)
-            target = r
+        own = current_rate[j] + s
+        a = r if rival and saw_rival[j] else c
+        target = own
+        if not np.isnan(a):  # in float64 and rounded once, as anchor_target computes it
+            o64 = np.float64(own)
+            target = np.float32(o64 + np.float64(weight[j]) * (np.float64(a) - o64))
         reference[j] = reference[j] + speed[j] * (target - reference[j])
 
 
@@ -202,13 +205,13 @@ def _load_for_model_dtypes() -> None:
     ok = np.zeros(1, np.bool_)
     for share in (f32, f64):  # a stored graph's shares are float32, the complete graph's float64
         consideration_rates(i64, f32, f32, f32, share, 0.0, 0.0, f64.copy())
-        conversion_utility(i64, f64, f64, f64, f64, f64[:0], 0.0, 0.0, 0.0, 0.0, 0.0, 1, True, 0.0, 0.0, 0.0,
+        conversion_utility(i64, f64, f64, f64, f64, 0.0, 0.0, 0.0, 0.0, 1, True, 0.0, 0.0, 0.0,
                            f32, f32, f32, f32, f32, f32, share, f32, ok, f64.copy(), ok.copy())  # fmt: skip
     settle_hazard(i64, f64, f64, 0.0, i8.copy(), 2, 6)
     offer_outcomes_at(i64, f64, f32, f32, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, f64.copy(), f64.copy(), f64.copy(),
                       f64.copy(), f32.copy())  # fmt: skip
-    conversion_odds(f64, ok, 0.0, f64, f64.copy(), f64.copy())
-    anchor_references(f32.copy(), f32, f32, ok, 0.0, 0.0, False)
+    conversion_odds(f64, ok, f64, f64, f64.copy(), f64.copy())
+    anchor_references(f32.copy(), f32, f32, f32, ok, 0.0, 0.0, False, 0.0)
 
 
 _load_for_model_dtypes()

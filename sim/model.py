@@ -29,6 +29,8 @@ from sim.population import (
     RETAINED,
     UNAWARE,
     build_population,
+    creative_anchor,
+    offer_rate,
 )
 from sim.scenario import STAGES, Scenario
 from sim.shocks import Environment, environment, realize_shocks
@@ -117,7 +119,8 @@ class CampaignModel(mesa.Model):
         use_agents = sc.population.agents if agents is None else agents
         if use_agents:
             CustomerAgent.create_rows(self, pop.size)
-        self.offer_rate = sc.offer.expected_return_pp if not sc.offer.guaranteed else sc.offer.base_rate_pp
+        self.offer_rate = offer_rate(sc.offer)
+        self.creative_anchor = creative_anchor(sc.offer)  # NaN: the creative shows no anchor
         self._cost_per_amount = sc.offer.bonus_bp / 1e4 * sc.offer.term_days / 365
         self._rate_chasing = np.array([s.rate_chasing for s in sc.segments], dtype=np.float32)
         # daily churn probability of a converted customer: fixed by segment and offer
@@ -303,17 +306,25 @@ class CampaignModel(mesa.Model):
         u = self._u["decision"](self.day, cand)
         # u < p_conv: decides; p_conv <= u < p_conv + (1 - p_conv) p_drop: dropped
         deciders = kernels.settle(cand, u, p_conv, drop_below, pop.stage, DROPPED)
-        if env.app_down and deciders.size:
-            # a digital customer would have used the app: the journey is blocked
-            rng = self._daily_rng["outage"].on(self.day)
-            blocked = rng.random(deciders.size) < pop.digital[deciders]
-            hit = deciders[blocked]
-            abandon = hit[rng.random(hit.size) < env.outage_abandon]
-            pop.stage[abandon] = DROPPED
-            rec["complaints"] += float((rng.random(hit.size) < sc.complaints.outage).sum()) * self.scale
-            rec["complaints_expected"] += hit.size * sc.complaints.outage * self.scale
-            deciders = deciders[~blocked]
+        if env.app_down:
+            deciders = self._outage(cand, deciders, env, rec)
         self._convert(deciders, env, rec)
+
+    def _outage(self, cand: np.ndarray, deciders: np.ndarray, env: Environment, rec: dict) -> np.ndarray:
+        """The app is down: a considering customer tries to act with probability equal to
+        digital affinity; those who tried complain (blocked buyers more,
+        :func:`sim.behaviour.outage_complaint_probability`) and blocked buyers may abandon.
+        Returns the deciders who got through."""
+        pop, c = self.pop, self.sc.complaints
+        rng = self._daily_rng["outage"].on(self.day)
+        tried = rng.random(cand.size) < pop.digital[cand]
+        blocked = tried & np.isin(cand, deciders, assume_unique=True)
+        p = bh.outage_complaint_probability(tried, blocked, c.outage, c.outage_blocked_factor)
+        rec["complaints"] += float((rng.random(cand.size) < p).sum()) * self.scale
+        rec["complaints_expected"] += float(p.sum()) * self.scale
+        hit = cand[blocked]
+        self.pop.stage[hit[rng.random(hit.size) < env.outage_abandon]] = DROPPED
+        return deciders[~np.isin(deciders, hit, assume_unique=True)]
 
     def conversion_probability(self, idx: np.ndarray, env: Environment) -> np.ndarray:
         """Daily P(convert) of customers ``idx`` today (see :func:`sim.journey.conversion_odds`)."""
@@ -457,7 +468,9 @@ class CampaignModel(mesa.Model):
         for s in env.rumours:
             if self.day == s.start:
                 new_parts.append(rng.integers(0, pop.size, min(s.seeds, pop.size)))
-            new_parts.append(graphops.spread(self.graph, self.rumour_frontier, s.spread, rng))
+            new_parts.append(
+                graphops.spread(self.graph, self.rumour_frontier, s.spread, rng)
+            )  # told per teller
         if not new_parts:
             self.rumour_frontier = np.empty(0, dtype=np.int64)
             return

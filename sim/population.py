@@ -5,12 +5,14 @@ Customers are data; behaviour lives in plain functions (:mod:`sim.behaviour`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim import behaviour as bh
 from sim.distributions import draw
-from sim.scenario import STAGES, Scenario
+from sim.scenario import STAGES, Offer, Scenario
 
 UNAWARE, AWARE, CONSIDERING, CONVERTED, RETAINED, CHURNED, DROPPED = range(len(STAGES))
 
@@ -29,6 +31,7 @@ class Population:
     trust: np.ndarray  # 0..1
     loss_aversion: np.ndarray
     curvature: np.ndarray
+    anchor_weight: np.ndarray  # 0..1, how far anchors move the reference
     anchor_speed: np.ndarray
     fomo: np.ndarray
     social_proof: np.ndarray
@@ -61,6 +64,19 @@ def segment_sizes(shares: np.ndarray, n: int) -> np.ndarray:
     short = n - int(sizes.sum())
     sizes[np.argsort(-(raw - sizes), kind="stable")[:short]] += 1
     return sizes
+
+
+def offer_rate(offer: Offer) -> float:
+    """The product's own headline rate without bonus, pp a year: the expected return of a
+    non-guaranteed product, else its base rate."""
+    return offer.base_rate_pp if offer.guaranteed else offer.expected_return_pp
+
+
+def creative_anchor(offer: Offer) -> float:
+    """The creative's anchor (:func:`sim.behaviour.advertised_anchor`) against the headline
+    rate with bonus; NaN when the creative shows none."""
+    headline = offer_rate(offer) + offer.bonus_bp / 100
+    return bh.advertised_anchor(offer.list_rate_pp, headline, offer.contrast_rate_pp)
 
 
 def build_population(sc: Scenario, rng: np.random.Generator) -> Population:
@@ -101,11 +117,12 @@ def build_population(sc: Scenario, rng: np.random.Generator) -> Population:
     if offer.max_amount is not None:
         amount = np.minimum(amount, offer.max_amount)
     amount = np.where(amount >= offer.min_amount, amount, 0.0)
-    list_rate = offer.list_rate_pp if offer.list_rate_pp is not None else offer.base_rate_pp
-    # Anchoring: the starting reference mixes what the customer earns with the advertised
-    # "original" rate (Tversky and Kahneman 1974); it then adjusts only partly each day.
-    w = col["anchor_weight"]
-    reference = (1 - w) * col["current_rate"] + w * list_rate
+    # Anchoring: the starting reference is the target the creative sets (docs/ODD.md 7.8);
+    # it then adjusts only partly each day.
+    anchor = creative_anchor(offer)
+    reference = col["current_rate"]
+    if not math.isnan(anchor):
+        reference = reference + col["anchor_weight"] * (anchor - reference)
     stage = np.where(col["aware0"], AWARE, UNAWARE).astype(np.int8)
     return Population(
         segment=seg,
@@ -118,6 +135,7 @@ def build_population(sc: Scenario, rng: np.random.Generator) -> Population:
         trust=col["trust"],
         loss_aversion=col["loss_aversion"],
         curvature=col["curvature"],
+        anchor_weight=col["anchor_weight"].astype(f32),
         anchor_speed=col["anchor_speed"],
         fomo=col["fomo"],
         social_proof=col["social_proof"],

@@ -22,7 +22,7 @@ from sim.kpis import DAILY_COLUMNS, channel_frame, daily_frame, summarize
 from sim.ledger import Ledger
 from sim.model import OPEN
 from sim.network import build_network
-from sim.population import CONVERTED, build_population
+from sim.population import CONVERTED, build_population, creative_anchor, offer_rate
 from sim.reference_customer import ReferenceCustomer
 from sim.runner import RunResult
 from sim.scenario import STAGES, Scenario
@@ -30,7 +30,8 @@ from sim.shocks import environment, realize_shocks
 from sim.streams import Streams
 
 _STATIC = ("segment", "amount", "current_rate", "risk_appetite", "digital", "loss_aversion", "curvature")
-_STATIC += ("anchor_speed", "fomo", "social_proof", "value_sensitivity", "threshold", "churn_hazard")
+_STATIC += ("anchor_weight", "anchor_speed", "fomo", "social_proof", "value_sensitivity", "threshold")
+_STATIC += ("churn_hazard",)
 _STATIC += ("eligible", "new_money", "trust", "reference")
 
 
@@ -68,7 +69,8 @@ class ReferenceModel(mesa.Model):
         self.quota0 = None if sc.offer.quota is None else max(1, round(sc.offer.quota / self.scale))
         self.quota_left, self.incentives_on, self.n_adopted = self.quota0, True, 0
         self.to_considering = sc.referral.to_stage == "considering"
-        self.offer_rate = sc.offer.expected_return_pp if not sc.offer.guaranteed else sc.offer.base_rate_pp
+        self.offer_rate = offer_rate(sc.offer)
+        self.creative_anchor = creative_anchor(sc.offer)
         self.day, self.records, self.channel_records = 0, [], []
         cols = {name: getattr(pop, name).tolist() for name in (*_STATIC, "stage")}
         self.customers = [
@@ -144,7 +146,8 @@ class ReferenceModel(mesa.Model):
         if days_left < 0:
             return 0.0
         q = self.quota_start / self.quota0 if self.quota0 is not None and sc.offer.quota_visible else 1.0
-        return float(bh.urgency(days_left, q, fomo, sc.behaviour.urgency_days, sc.behaviour.scarcity_weight))
+        b = sc.behaviour
+        return float(bh.urgency(days_left, q, fomo, b.urgency_days, b.scarcity_weight, b.scarcity_shape))
 
     def misleading(self) -> bool:
         bad = set(self.sc.offer.claims) & set(self.sc.complaints.misleading_claims)

@@ -88,9 +88,15 @@ class ReferenceCustomer(mesa.Agent):
         if m.competitor_starts and rng.random() < m.competitor_starts:
             self.saw_competitor = True
         env = m.env
-        target = self.current_rate + env.market_shift_pp + 0.5 * env.inflation_pp
+        own = (
+            self.current_rate
+            + env.market_shift_pp
+            + m.sc.behaviour.inflation_reference_pass * env.inflation_pp
+        )
+        anchor = m.creative_anchor
         if env.competitor_rate is not None and self.saw_competitor:
-            target = max(target, env.competitor_rate)
+            anchor = env.competitor_rate
+        target = float(bh.anchor_target(own, anchor, self.anchor_weight))
         self.reference = float(bh.anchored_reference(self.reference, target, self.anchor_speed))
 
     def _consider(self) -> None:
@@ -139,22 +145,25 @@ class ReferenceCustomer(mesa.Agent):
         sc, env, on = m.sc, m.env, m.incentives_start
         o, b = sc.offer, sc.behaviour
         extras = (o.cashback + o.perk_value) / max(a.amount, 1.0) * 100 / (o.term_days / 365) if on else 0.0
-        costs = o.fee_pp + b.lockup_cost_pp * o.lockup_days / 365 + o.early_withdrawal_penalty_pp * 0.1
-        p_loss = min(1.0, o.loss_probability + (0.0 if o.guaranteed else env.market_drop))
-        if m.misleading():
-            p_loss *= 0.5
-        bonus = o.bonus_bp / 100 if on else 0.0
-        good, bad = bh.offer_outcomes(m.offer_rate, bonus, extras, costs, o.loss_size_pp, a.reference)
-        value = bh.cpt_value(good, bad, p_loss, a.curvature, a.loss_aversion)
-        value = bh.framed_value(
-            value, good, a.curvature, a.loss_aversion, b.frame_strength, o.frame == "loss"
+        costs = o.fee_pp + b.lockup_cost_pp * o.lockup_days / 365
+        costs += o.early_withdrawal_penalty_pp * b.early_withdrawal_weight
+        beta = bh.market_exposure(o.risk_level, o.guaranteed, b.market_beta)
+        p_loss, loss = bh.felt_downside(
+            o.loss_probability, o.loss_size_pp, env.market_drop, beta, b.drop_salience
         )
-        appetite = a.risk_appetite - env.inflation_pp * 0.2 - 2 * env.market_drop
-        trust = b.trust_weight * (a.trust - 0.5) - b.risk_penalty * max(o.risk_level - appetite, 0.0)
+        p_loss = float(p_loss) * ((1.0 - b.misleading_risk_hidden) if m.misleading() else 1.0)
+        bonus = o.bonus_bp / 100 if on else 0.0
+        good, bad = bh.offer_outcomes(m.offer_rate, bonus, extras, costs, float(loss), a.reference)
+        value = bh.cpt_value(good, bad, min(p_loss, 1.0), a.curvature, a.loss_aversion)
+        tilt = bh.frame_tilt(o.risk_level, o.guaranteed, b.frame_pivot, b.frame_span)
+        shift = bh.framing_shift(o.frame == "loss", tilt, b.frame_strength)
+        shift = shift + bh.flight_to_safety(env.market_drop, o.guaranteed, b.flight_to_safety)
+        appetite = a.risk_appetite - b.inflation_appetite_shift * env.inflation_pp
+        appetite -= b.market_drop_appetite_shift * env.market_drop
+        trust = b.trust_weight * (a.trust - 0.5) - b.risk_penalty * max(o.risk_level - appetite, 0.0) + shift
         social = bh.social_proof(a.share(), a.social_proof)
         u, th = m.urgency(a.fomo), a.threshold
-        p = float(
-            bh.conversion_probability(value, a.value_sensitivity, u, social, trust, th, b.decision_rate)
-        )
+        decide = bh.decision_pace(b.decision_rate, u, b.urgency_pace)
+        p = float(bh.conversion_probability(value, a.value_sensitivity, u, social, trust, th, decide))
         ok = a.eligible and (not o.suitability_check or o.risk_level <= np.round(appetite) + 0.5)
         return p if ok else 0.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.distributions import Value
 
@@ -68,7 +68,10 @@ class Offer(Strict):
     product: Literal[PRODUCTS]  # type: ignore[valid-type]
     base_rate_pp: float = Field(0.0, ge=-5, le=50, description="rate without bonus, % a year")
     list_rate_pp: float | None = Field(
-        None, description="advertised 'original' rate or price anchor, % a year"
+        None, ge=-5, le=100, description="advertised 'original' rate or price anchor, % a year"
+    )
+    contrast_rate_pp: float | None = Field(
+        None, ge=-5, le=100, description="a contrast group's rate shown beside the offer, % a year"
     )
     bonus_bp: float = Field(0.0, ge=0, le=2000)
     cashback: float = Field(0.0, ge=0)
@@ -205,21 +208,55 @@ class Diffusion(Strict):
 
 
 class Behaviour(Strict):
+    """Behavioural coefficients (docs/ODD.md, submodels 7.4-7.9: equations and sources)."""
+
     decision_rate: float = Field(0.3, ge=0, le=1, description="max daily P(decide)")
     consider_rate: float = Field(0.05, ge=0, le=1, description="base daily aware->considering")
     drop_rate: float = Field(0.02, ge=0, le=1, description="daily P(lose interest)")
     reengage: float = Field(0.5, ge=0, le=1, description="contact effect on dropped")
-    urgency_days: float = Field(5.0, gt=0, description="deadline decay scale")
-    scarcity_weight: float = Field(1.0, ge=0)
-    trust_weight: float = Field(1.0, ge=0)
-    lockup_cost_pp: float = Field(0.5, ge=0, description="pp a year per year of lock-up")
-    risk_penalty: float = Field(0.5, ge=0, description="utility per level above appetite")
-    frame_strength: float = Field(0.5, ge=0, le=1, description="share of loss framing felt")
+    urgency_days: float = Field(5.0, gt=0, le=365, description="deadline decay scale")
+    scarcity_weight: float = Field(1.0, ge=0, le=20)
+    scarcity_shape: float = Field(2.0, ge=0.25, le=5, description="curvature of quota scarcity")
+    urgency_pace: float = Field(1.0, ge=0, le=20, description="how strongly urgency pulls decisions forward")
+    trust_weight: float = Field(1.0, ge=0, le=20)
+    lockup_cost_pp: float = Field(0.5, ge=0, le=20, description="pp a year per year of lock-up")
+    early_withdrawal_weight: float = Field(
+        0.1, ge=0, le=1, description="share of the early-withdrawal penalty felt as a yearly cost"
+    )
+    risk_penalty: float = Field(0.5, ge=0, le=20, description="utility per level above appetite")
+    frame_strength: float = Field(0.2, ge=0, le=1, description="largest utility shift of a loss frame")
+    frame_pivot: float = Field(2.5, ge=1, le=5, description="risk level where framing is neutral")
+    frame_span: float = Field(1.5, ge=0.5, le=4, description="risk levels from pivot to full tilt")
+    market_beta: tuple[float, float, float, float, float] = Field(
+        (0.0, 0.15, 0.4, 1.0, 1.3), description="exposure of risk levels R1..R5 to a market drop"
+    )
+    drop_salience: float = Field(2.0, ge=0, le=10, description="felt loss probability per exposed drop")
+    flight_to_safety: float = Field(3.0, ge=0, le=20, description="utility of guaranteed products per drop")
+    market_drop_appetite_shift: float = Field(2.0, ge=0, le=10, description="appetite lost per unit drop")
+    inflation_appetite_shift: float = Field(0.2, ge=0, le=2, description="appetite lost per pp inflation")
+    inflation_reference_pass: float = Field(
+        0.5, ge=0, le=1, description="share of inflation passed into reference rates"
+    )
+    misleading_risk_hidden: float = Field(
+        0.5, ge=0, le=1, description="share of loss risk a misleading claim hides"
+    )
     word_of_mouth: float = Field(0.0, ge=0, le=1, description="aware from converted friends")
+
+    @field_validator("market_beta")
+    @classmethod
+    def _betas(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not (0.0 <= b <= 3.0) for b in v):
+            raise ValueError(f"each beta must be between 0 and 3, got {list(v)}")
+        return v
 
 
 class Complaints(Strict):
-    outage: float = Field(0.01, ge=0, le=1, description="P(complain) of journeys hit")
+    outage: float = Field(
+        0.01, ge=0, le=1, description="P(complain) of a customer who tried to act during an outage"
+    )
+    outage_blocked_factor: float = Field(
+        3.0, ge=1, le=20, description="how many times more a blocked buyer complains"
+    )
     mis_selling: float = Field(0.05, ge=0, le=1, description="P(complain) per unsuitable sale")
     misleading_claim: float = Field(0.02, ge=0, le=1, description="per sale with a bad claim")
     misleading_claims: tuple[str, ...] = ("guaranteed_principal", "risk_free", "guaranteed_return")
@@ -279,7 +316,7 @@ class Shock(Strict):
     claim: str | None = None
     abandon: float = Field(0.3, ge=0, le=1, description="outage: P(journey dropped)")
     trust_drop: Value = Field(0.2, description="rumour: trust lost when reached")
-    spread: float = Field(0.05, ge=0, le=1, description="rumour: daily P(pass on) per link")
+    spread: float = Field(1.0, ge=0, le=100, description="rumour: people each teller tells")
     seeds: int = Field(10, ge=0, description="rumour: customers reached on day one")
 
     @model_validator(mode="after")
