@@ -66,27 +66,6 @@ def cpt_value(
     return np.where(x_bad >= 0, gains, np.where(x_good <= 0, losses, mixed))
 
 
-def framed_value(
-    value: ArrayLike,
-    x_good: ArrayLike,
-    alpha: ArrayLike,
-    loss_aversion: ArrayLike,
-    strength: float,
-    loss_framed: bool,
-) -> np.ndarray:
-    """Framing: a loss-framed creative ("don't miss out on x") makes a share of the gain
-    felt as a loss avoided (Tversky and Kahneman 1981; Meyerowitz and Chaiken 1987):
-
-    V' = V + s * (lambda - 1) * max(x_good, 0)^alpha if loss-framed, else V' = V,
-    with s in [0, 1] the share of customers' evaluation that adopts the frame.
-    """
-    value = np.asarray(value)
-    if not loss_framed or strength == 0:
-        return value
-    gain = np.maximum(np.asarray(x_good), 0.0) ** alpha
-    return value + strength * (np.asarray(loss_aversion) - 1.0) * gain
-
-
 def anchored_reference(reference: ArrayLike, target: ArrayLike, speed: ArrayLike) -> np.ndarray:
     """Anchoring and insufficient adjustment: r' = r + k (target - r), 0 <= k <= 1.
 

@@ -94,16 +94,6 @@ def test_cpt_value_falls_with_loss_probability(
     assert bh.prospect_value(g - gap, a, la) - 1e-9 <= v_hi <= bh.prospect_value(g, a, la) + 1e-9
 
 
-# ---------------------------------------------------------------- framing
-def test_framed_value_by_hand() -> None:
-    # loss frame: V + s (lambda - 1) x^alpha = 1 + 0.5 x 2 x 4^0.5 = 3
-    assert bh.framed_value(1.0, 4.0, 0.5, 3.0, 0.5, loss_framed=True) == pytest.approx(3.0)
-    assert bh.framed_value(1.0, 4.0, 0.5, 3.0, 0.5, loss_framed=False) == pytest.approx(1.0)
-    assert bh.framed_value(1.0, 4.0, 0.5, 3.0, 0.0, loss_framed=True) == pytest.approx(1.0)
-    # no gain to frame as a loss avoided
-    assert bh.framed_value(-1.0, -2.0, 0.5, 3.0, 1.0, loss_framed=True) == pytest.approx(-1.0)
-
-
 # ---------------------------------------------------------------- anchoring
 def test_anchored_reference_by_hand() -> None:
     assert bh.anchored_reference(1.0, 3.0, 0.25) == pytest.approx(1.5)

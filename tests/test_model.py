@@ -162,3 +162,18 @@ def test_quota_is_respected() -> None:
         assert res.daily["new_conversions"].sum() <= sim_quota * scale + 1e-6
         assert (res.daily["quota_remaining"] >= 0).all()
     assert res.daily["quota_remaining"].iloc[-1] == 0  # the quota binds at this size
+
+
+def test_outage_complaints_come_from_everyone_who_tried_not_only_blocked_buyers() -> None:
+    """With nobody deciding (decision_rate 0) no buyer is blocked, yet the day the app is
+    down still brings complaints from considering customers who tried to act."""
+    quiet = ["behaviour.decision_rate=0", "shocks.1.probability=0", "complaints.outage=0.05"]
+    daily = run_model(small(ETF, 3000, quiet), 3).daily.set_index("day")
+    control = run_model(small(ETF, 3000, [*quiet, "shocks.0.probability=0"]), 3).daily.set_index("day")
+    assert daily["new_conversions"].sum() == 0
+    outage_day = 2  # the shipped one-day crash
+    extra = daily.loc[outage_day, "complaints_expected"] - control.loc[outage_day, "complaints_expected"]
+    assert extra > 0
+    considering = control.loc[outage_day - 1, "considering"]
+    # about outage x digital affinity x considering customers (blocked factor unused)
+    assert extra < 0.05 * considering

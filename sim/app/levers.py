@@ -92,6 +92,15 @@ def _step(high: float, kind: Kind) -> float:
     return 10 ** math.floor(math.log10(high / 200)) if high > 0 else 1.0
 
 
+def _on_grid(step: float, low: float, base: float, kind: Kind) -> float:
+    """The largest power-of-ten step at most ``step`` that puts ``base`` on the slider's grid
+    (a slider snaps an off-grid value, which would count as an edit of its own)."""
+    floor = 1.0 if kind in ("int", "optional_int") else 1e-6
+    while step > floor and not math.isclose((base - low) / step, round((base - low) / step), abs_tol=1e-9):
+        step = max(step / 10, floor)
+    return int(step) if kind in ("int", "optional_int") else step
+
+
 def levers_for(raw: Mapping[str, Any]) -> list[Lever]:
     """The levers a resolved raw scenario offers, in page order."""
     out: list[Lever] = []
@@ -113,7 +122,8 @@ def levers_for(raw: Mapping[str, Any]) -> list[Lever]:
         high = high if high is not None and kind != "optional_int" else _nice_high(float(base), floor)
         if path == "calendar.days":
             high = min(high, max(120, 2 * float(base)))
-        out.append(Lever(path, label, unit, kind, low, high, _step(high, kind), base, keys[0]))
+        step = _on_grid(_step(high, kind), low, float(base), kind)
+        out.append(Lever(path, label, unit, kind, low, high, step, base, keys[0]))
     for name, ch in (raw.get("channels") or {}).items():
         share = float(ch.get("budget_share", 0.0))
         out.append(

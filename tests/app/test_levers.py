@@ -18,8 +18,15 @@ def _raw():
 
 
 def test_levers_carry_schema_bounds_units_and_scenario_values():
-    levers = {lv.key: lv for lv in levers_for(_raw())}
-    assert levers["offer.bonus_bp"].high == 2000 and levers["offer.bonus_bp"].base == 40
+    raw = _raw()
+    levers = {lv.key: lv for lv in levers_for(raw)}
+    bonus = levers["offer.bonus_bp"]
+    assert bonus.high == 2000 and bonus.base == raw["offer"]["bonus_bp"]
+    # every slider starts on its own grid, so rendering it never snaps the value (an edit)
+    for lv in levers.values():
+        if lv.kind != "toggle":
+            steps = (float(lv.base) - lv.low) / lv.step
+            assert math.isclose(steps, round(steps), abs_tol=1e-6), lv
     assert levers["budget.total"].unit == "CNY" and levers["budget.total"].low == 0
     assert levers["calendar.days"].low == 1 and levers["calendar.days"].kind == "int"
     shares = [lv.base for lv in levers.values() if lv.group == "mix"]
