@@ -66,7 +66,7 @@ def test_quota_sold_out_day() -> None:
 
 
 def test_capacity_and_unspent_budget_of_a_channel() -> None:
-    res = run_model(small(DEPOSIT, 1500, ["channels.branch.daily_capacity=2000"]), 1)
+    res = run_model(small(DEPOSIT, 1500, ["channels.branch.daily_capacity=1000"]), 1)
     cap = _limit(res, "channel_capacity_saturated", "branch")
     assert cap["binds"] and cap["first_day"] <= 1 and cap["days"] >= 29  # day 0: a warm-up budget
     unspent = _limit(res, "channel_budget_unspent", "branch")

@@ -101,7 +101,7 @@ def test_pinned_plans_are_compared_under_common_random_numbers(session):
     s.batch.join(120)
     a = s.pin()
     assert a.name == "A"
-    s.set("offer.bonus_bp", 40)  # the same plan again: every pair ties under CRN
+    s.set("offer.bonus_bp", s.lever("offer.bonus_bp").base)  # the same plan again: every pair ties
     s.batch.join(120)
     o = s.outcome()
     assert o.reference == "A" and o.paired == REPS and o.p_better == 0.5
