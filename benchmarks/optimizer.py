@@ -94,7 +94,7 @@ def evaluations_to_target(table: dict, sampler: str, seed: int, budget: int) -> 
 
 
 def bench(
-    customers: int = 1500, replications: int = 3, workers: int = 2, seeds: int = 30, budget: int = 120
+    customers: int = 1000, replications: int = 2, workers: int = 2, seeds: int = 30, budget: int = 120
 ) -> dict:
     table, wall, runs = grid_table(customers, replications, workers)
     tpe = [evaluations_to_target(table, "tpe", s, budget) for s in range(seeds)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -174,7 +175,11 @@ def compare_options(
         problems.append("compare needs at least two options: several files, or --variant NAME KEY=VALUE ...")
     if problems:
         raise SpecError("compare", problems)
-    names = option_names([n for n, _, _ in found])
+    raw = [n for n, _, _ in found]
+    stems = [Path(src).stem if i < len(files) else n for i, (n, src, _) in enumerate(found)]
+    # a repeated scenario name is told apart by its file name where that is unique
+    raw = [st if raw.count(n) > 1 and stems.count(st) == 1 else n for n, st in zip(raw, stems, strict=True)]
+    names = option_names(raw)
     return {n: (src, sc) for n, (_, src, sc) in zip(names, found, strict=True)}
 
 

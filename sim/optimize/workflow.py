@@ -155,6 +155,7 @@ def write_outputs(result: OptimizeResult, jobs: int, backend: str, scheduler: st
     rec = result.recommendation
     if rec is not None:
         sc = scenario_at(opt.experiment().spec, opt.base, rec.values)
+        sc = sc.model_copy(update={"name": f"{sc.name}_optimized"})  # tells it apart in compare
         header = f"# Recommended by campaign-sim optimize {opt.source} ({rec.label})\n"
         text = header + dump_scenario(sc)
         atomic_write(out / "recommended.toml", lambda p: p.write_text(text, encoding="utf-8"))

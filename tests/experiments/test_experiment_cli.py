@@ -144,3 +144,13 @@ def test_out_folder_with_foreign_files_is_refused(tmp_path: Path, capsys) -> Non
     path = EXPERIMENTS / "channel_mix_lhs.toml"
     assert main(["sweep", str(path), "--out", str(tmp_path), *sets([*TINY, "design.n=2"])]) == 2
     assert "no store.sqlite" in capsys.readouterr().err
+
+
+def test_compare_options_tell_same_named_scenarios_apart_by_file(tmp_path: Path) -> None:
+    from sim.experiments.cli import compare_options
+
+    scenario = ROOT / "scenarios" / "deposit_sprint.toml"
+    alt = tmp_path / "alt.toml"
+    alt.write_text(f'base = "{scenario.as_posix()}"\n')
+    options = compare_options([str(scenario), str(alt)], [["lean", "budget.total=6e6"]], [])
+    assert list(options) == ["deposit_sprint", "alt", "lean"]
