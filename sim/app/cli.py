@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--seed", type=int, default=0)
     a.add_argument("--jobs", "-j", type=int, default=2, help="worker processes kept warm")
     a.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
-    a.add_argument("--save-dir", default=".", help="where 'Save as scenario' writes by default")
+    a.add_argument("--save-dir", default=".", help="the only folder 'Save as scenario' writes to")
     a.add_argument("--no-browser", action="store_true", help="print the URL only")
     a.set_defaults(func=cmd_app)
 

@@ -21,7 +21,7 @@ from sim.app import export, figures
 from sim.app.levers import Lever
 from sim.app.population import sample_population
 from sim.app.runs import pool
-from sim.app.session import MAX_PLANS, Session, shipped_scenarios
+from sim.app.session import MAX_PLANS, Session, save_path, shipped_scenarios
 from sim.app.views import HEADLINE, Outcome
 from sim.loading import SpecError, load_scenario
 from sim.report import format as fmt
@@ -135,7 +135,8 @@ def comparison_html(session: Session) -> str:
     return f'<table class="cmp">{head}{"".join(rows)}</table>'
 
 
-_warm_workers()
+if "CAMPAIGN_SIM_APP" in os.environ:  # served by `campaign-sim app`
+    _warm_workers()
 
 
 @solara.component
@@ -378,13 +379,14 @@ def SaveAndDownload(session: Session, message: str, set_message, ready: bool, ti
 
     def save():
         try:
-            path = session.save(target)
+            path = save_path(cfg["save_dir"], target)
+            session.save(path)
             load_scenario(path)
             set_message(
                 f"Saved {path}: it validates; `campaign-sim run {path} --replications "
                 f"{session.replications} --seed {session.seed}` reproduces these numbers."
             )
-        except (OSError, SpecError) as exc:
+        except (OSError, SpecError, ValueError) as exc:
             set_message(f"Could not save: {exc}")
 
     solara.Markdown("**Save and download**")

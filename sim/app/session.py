@@ -43,6 +43,18 @@ def resolve_path(name_or_path: str | Path) -> Path:
     return Path(name_or_path)
 
 
+def save_path(folder: str | Path, name: str | Path) -> Path:
+    """``name`` as a ``.toml`` path inside ``folder`` (relative names are placed there); the page
+    never writes elsewhere, even when served to other machines with ``--host``."""
+    root = Path(folder).resolve()
+    path = (root / name).resolve()
+    if path.suffix != ".toml":
+        raise ValueError(f"a scenario file name ends in .toml, got {path.name!r}")
+    if not path.is_relative_to(root):
+        raise ValueError(f"the page saves only inside {root} (campaign-sim app --save-dir)")
+    return path
+
+
 @dataclass
 class Plan:
     """A pinned plan: its lever values, validated scenario and replications."""

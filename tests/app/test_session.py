@@ -185,3 +185,26 @@ def test_worker_processes_give_the_same_numbers_as_one_thread():
         s.close()
     finally:
         shutdown_pools()
+
+
+def test_restore_brings_back_a_pinned_plan_and_its_numbers():
+    s = Session(SCENARIO, SETS, replications=2, seed=4, jobs=1)
+    s.batch.join(120)
+    a = s.pin()
+    s.set_many({"offer.bonus_bp": 90, "channels.branch.budget_share": 0.6})
+    s.restore("A")
+    assert s.values == a.values
+    s.batch.join(120)
+    pd.testing.assert_series_equal(
+        s.outcome().frames.summary["net_value"], a.batch.frames().summary["net_value"]
+    )
+    s.close()
+
+
+def test_page_saves_only_inside_its_folder(tmp_path):
+    from sim.app.session import save_path
+
+    assert save_path(tmp_path, "plan.toml") == tmp_path.resolve() / "plan.toml"
+    for bad in ("../plan.toml", "/etc/plan.toml", "plan.txt"):
+        with pytest.raises(ValueError):
+            save_path(tmp_path, bad)
