@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from tqdm import tqdm
 
+from sim.inputs import InputWarning
 from sim.loading import SpecError, dump_scenario, load_scenario
 from sim.report import format as fmt
 from sim.report import kpi_table, write_report
+from sim.resources import check_memory
 from sim.results import atomic_write, prepare_out, provenance, write_json, write_table
 from sim.runner import run_replications
 from sim.targets import evaluate as evaluate_targets
@@ -83,6 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.replications < 1 or args.jobs < 1:
         raise SpecError("arguments", ["--replications and --jobs must be at least 1"])
     sc = load_scenario(args.file, args.sets)
+    check_memory(sc, min(args.jobs, args.replications))  # before any folder is made
     out = prepare_out(args.out, sc.name)
     with tqdm(total=args.replications, desc=sc.name, unit="run", file=sys.stderr) as bar:
         reps = run_replications(sc, args.replications, seed=args.seed, jobs=args.jobs, on_done=bar.update)
@@ -126,11 +131,67 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Backends each command can run on (commands not listed take no --backend).
+BACKENDS = {
+    "sweep": ("loky", "dask"),
+    "sobol": ("loky", "dask"),
+    "compare": ("loky", "dask"),
+    "calibrate": ("loky",),
+}
+AT_LEAST_ONE = ("replications", "jobs", "budget")
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Misuse any command can make, checked by argument name before the command runs, so a
+    command added later gets the same checks: counts at least 1, seeds not negative,
+    ``--out``/``--resume`` naming folders, ``--backend`` one the command supports."""
+    problems = []
+    for name in AT_LEAST_ONE:
+        value = getattr(args, name, None)
+        if isinstance(value, int) and value < 1:
+            problems.append(f"--{name} must be at least 1, got {value}")
+    seed = getattr(args, "seed", None)
+    if isinstance(seed, int) and seed < 0:
+        problems.append(f"--seed must be 0 or more (it seeds numpy's SeedSequence), got {seed}")
+    for name in ("out", "resume"):
+        value = getattr(args, name, None)
+        if isinstance(value, str) and Path(value).exists() and not Path(value).is_dir():
+            problems.append(f"--{name} {value} is a file, not a folder")
+    backend = getattr(args, "backend", None)
+    if backend is not None:
+        supported = BACKENDS.get(args.command, ("loky",))
+        if backend not in supported:
+            problems.append(
+                f"--backend {backend!r}: {args.command} supports {' and '.join(supported)}"
+                + ("" if backend in ("loky", "dask") else " (unknown backend)")
+            )
+    if problems:
+        raise SpecError("arguments", problems)
+
+
+_shown: set[str] = set()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Input warnings as one ``warning: ...`` line; others as Python shows them."""
+    if issubclass(category, InputWarning):
+        if str(message) not in _shown:  # the same input may be validated more than once
+            _shown.add(str(message))
+            print(f"warning: {message}", file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", InputWarning)
+            warnings.showwarning = _show_warning
+            _shown.clear()
+            check_arguments(args)
+            return int(args.func(args))
     except SpecError as exc:
         print(exc, file=sys.stderr)
         return 2

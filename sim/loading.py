@@ -98,8 +98,12 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
                 if not part.isdigit() or int(part) >= len(node):
                     raise SpecError("--set", [f"{'.'.join(path)}: no list item {part}"])
                 node = node[int(part)]
-            else:
+            elif isinstance(node, dict):
                 node = node.setdefault(part, [] if nxt.isdigit() else {})
+            if not isinstance(node, (list, dict)):
+                where = ".".join(path[: i + 1])
+                problem = f"{'.'.join(path)}: {where} is a single value ({node!r}), not a table"
+                raise SpecError("--set", [problem])
         last = path[-1]
         if isinstance(node, list):
             if not last.isdigit() or int(last) >= len(node):

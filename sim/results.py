@@ -24,7 +24,11 @@ PACKAGES = ("campaign-sim", "mesa", "numpy", "pandas", "scipy", "pyarrow", "SALi
 
 
 def new_run_dir(base: str | Path = "results", name: str = "run") -> Path:
-    """A new, empty folder ``base/<name>-<UTC timestamp>[-k]`` (never an existing one)."""
+    """A new, empty folder ``base/<slug of name>-<UTC timestamp>[-k]`` (never an existing
+    one; the slug keeps a name such as ``../x`` from leaving ``base``)."""
+    from sim.inputs import slug
+
+    name = slug(name)
     base = Path(base)
     base.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")

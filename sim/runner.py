@@ -118,7 +118,11 @@ def run_replications(
     backend: str | None = None,
     probe: Probe | None = None,
 ) -> Replications:
-    """Run ``replications`` independent runs; ``on_done(k)`` is called as k more finish."""
+    """Run ``replications`` independent runs; ``on_done(k)`` is called as k more finish.
+    Refuses up front (SpecError) when the runs cannot fit in memory."""
+    from sim.resources import check_memory
+
+    check_memory(scenario, min(jobs, replications) if jobs > 0 else 1)
     seeds = spawn_seeds(seed, replications)
     batches = _batches(list(enumerate(seeds)), jobs)
     results: dict[int, RunResult] = {}

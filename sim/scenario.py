@@ -7,22 +7,21 @@ scales it to the simulated population with ``population.represents / population.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.distributions import Value
+from sim.inputs import InputWarning, Strict, name_problem, support
 
 STAGES = ("unaware", "aware", "considering", "converted", "retained", "churned", "dropped")
 PRODUCTS = ("term_deposit", "wealth", "fund_etf", "brokerage_account", "credit_card")
 CHANNEL_KINDS = ("online", "offline")
 NETWORK_KINDS = ("small_world", "scale_free", "homophily", "complete", "none")
 SHOCK_KINDS = ("competitor", "macro", "outage", "rumour", "regulatory")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+TIMED_SHOCKS = ("competitor", "macro", "outage")  # their duration changes what they do
 
 
 class Population(Strict):
@@ -305,7 +304,10 @@ class Target(Strict):
 class Shock(Strict):
     kind: Literal[SHOCK_KINDS]  # type: ignore[valid-type]
     start: Value = Field(description="first day")
-    duration: Value = Field(365, description="days; regulatory shocks last to the end")
+    duration: Value = Field(
+        365, description="days; required for competitor, macro and outage shocks; "
+        "rumours last a year unless given, regulatory shocks to the end"
+    )
     probability: float = Field(1.0, ge=0, le=1, description="chance the shock happens")
     rate_pp: Value = Field(0.0, description="competitor rate above ours / macro rate move")
     reach: float = Field(0.5, ge=0, le=1, description="share of customers who see it")
@@ -325,11 +327,17 @@ class Shock(Strict):
             raise ValueError("a regulatory shock needs a channel or a claim to forbid")
         if self.kind == "outage" and not self.channel:
             raise ValueError("an outage needs a channel (or 'app' for all online channels)")
+        if self.kind in TIMED_SHOCKS and "duration" not in self.model_fields_set:
+            raise ValueError(f"a {self.kind} shock needs a duration (days it lasts)")
+        if support(self.start)[0] < 0:
+            raise ValueError("start can be before day 0; days count from 0")
+        if self.kind != "regulatory" and support(self.duration)[0] < 1:
+            raise ValueError("duration can be below 1 day; give a duration (or low bound) of at least 1")
         return self
 
 
 class Scenario(Strict):
-    name: str
+    name: str = Field(description="names the result folder (as a slug); at most 80 characters")
     description: str = ""
     currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
     population: Population = Population()
@@ -354,11 +362,26 @@ class Scenario(Strict):
         default_factory=dict, description="goals on summary KPIs; P(hit) in summary and report"
     )
 
+    @field_validator("name")
+    @classmethod
+    def _usable_name(cls, name: str) -> str:
+        if problem := name_problem(name):
+            raise ValueError(problem)
+        return name
+
     @model_validator(mode="after")
     def _cross(self) -> Scenario:
         problems = cross_field_problems(
             self.model_dump(include={"segments", "channels", "shocks", "network", "targets"})
         )
+        for i, shock in enumerate(self.shocks):
+            if support(shock.start)[0] >= self.horizon:
+                warnings.warn(
+                    f"{self.name}: shocks.{i}.start: the shock starts on day {support(shock.start)[0]:g} "
+                    f"or later, after the horizon (days 0..{self.horizon - 1}): it never takes effect",
+                    InputWarning,
+                    stacklevel=2,
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return self

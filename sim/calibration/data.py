@@ -8,6 +8,9 @@ negative counts, duplicate periods and gaps between periods.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +19,7 @@ from sim.calibration.spec import Calibration
 from sim.loading import SpecError
 
 FREQ = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+ABSURD = 1e15  # beyond any count or amount of one period; float sums lose units past it
 MAX_LISTED = 20  # problems beyond this are summarised, a broken file can have thousands
 
 
@@ -27,7 +31,9 @@ def read_table(path: Path) -> pd.DataFrame:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if path.suffix.lower() in (".csv", ".txt"):
-            return pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+            return pd.read_csv(
+                path, sep=None, engine="python", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+            )
     except Exception as exc:  # pandas and pyarrow raise many types for a bad file
         raise SpecError(str(path), [f"cannot read data ({exc.__class__.__name__}: {exc})"]) from None
     raise SpecError(str(path), [f"unsupported data file type {path.suffix!r}; use .csv or .parquet"])
@@ -51,7 +57,8 @@ def load_observed(cal: Calibration) -> pd.DataFrame:
     if spec.data.frequency == "period":
         periods = _numbered(raw[date_col], date_col, problems)
     else:
-        periods = _periods(raw[date_col], FREQ[spec.data.frequency], date_col, problems)
+        freq = FREQ[spec.data.frequency]
+        periods = _periods(raw[date_col], freq, date_col, problems, spec.data.date_format)
     out = pd.DataFrame({"period": periods, "row": range(1, len(raw) + 1)})
     for col in dict.fromkeys([*observed, *inputs]):
         out[col] = _numbers(raw[col], col, col in observed, problems)
@@ -68,15 +75,31 @@ def load_observed(cal: Calibration) -> pd.DataFrame:
     return out
 
 
-def _periods(values: pd.Series, freq: str, col: str, problems: list[str]) -> list[pd.Period | None]:
+#: day and month both in 1..12 with a separator: 03/04/2020 is March or April
+AMBIGUOUS = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\s*$")
+
+
+def _periods(
+    values: pd.Series, freq: str, col: str, problems: list[str], fmt: str | None = None
+) -> list[pd.Period | None]:
     out: list[pd.Period | None] = []
     for row, v in enumerate(values, start=1):
         try:
             if v is None or (isinstance(v, str) and not v.strip()):
                 raise ValueError
+            if fmt is None and isinstance(v, str) and AMBIGUOUS.match(v):
+                problems.append(
+                    f"column {col!r}, row {row}: {v!r} could be day/month or month/day; "
+                    "set data.date_format, e.g. '%d/%m/%Y'"
+                )
+                out.append(None)
+                continue
+            if fmt is not None and isinstance(v, str):
+                v = dt.datetime.strptime(v.strip(), fmt)
             out.append(pd.Period(v.strip() if isinstance(v, str) else v, freq=freq))
         except (ValueError, TypeError):
-            problems.append(f"column {col!r}, row {row}: cannot read {v!r} as a date")
+            expected = f" (data.date_format {fmt!r})" if fmt else ""
+            problems.append(f"column {col!r}, row {row}: cannot read {v!r} as a date{expected}")
             out.append(None)
     return out
 
@@ -103,6 +126,8 @@ def _numbers(values: pd.Series, col: str, count: bool, problems: list[str]) -> p
         if pd.isna(x):
             what = "empty value" if not str(v).strip() or pd.isna(v) else f"{v!r} is not a number"
             problems.append(f"column {col!r}, row {row}: {what}")
+        elif not math.isfinite(x) or abs(x) > ABSURD:
+            problems.append(f"column {col!r}, row {row}: {v!r} is not a usable value (finite, below 1e15)")
         elif count and x < 0:
             problems.append(f"column {col!r}, row {row}: negative count {v}")
     return num

@@ -9,6 +9,7 @@ parameter and input field against the scenario, so a typo fails before any simul
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,9 @@ class Data(Strict):
     days_per_period: int | None = Field(None, ge=1, le=366, description="model days per period")
     gaps: Literal["error", "allow"] = Field("error", description="'allow' when missing periods are real")
     start: dt.date | None = Field(None, description="date of model day 0 (default: first period's start)")
+    date_format: str | None = Field(
+        None, description="strftime format of the dates, e.g. '%d/%m/%Y'; required for dd/mm or mm/dd dates"
+    )
 
     @model_validator(mode="after")
     def _period_length(self) -> Data:
@@ -278,7 +282,8 @@ def load_calibration(path: str | Path, overrides: Iterable[str] = ()) -> Calibra
         if p.complement is not None:
             problems += _check_field(cal, f"parameters[{i}].complement", p.complement)
         if not problems:
-            problems += _check_value(cal, f"parameters[{i}].field", p, _prior_centre(p.prior))
+            for end, value in zip(("low", "high"), _prior_ends(p.prior), strict=True):
+                problems += _check_value(cal, f"parameters[{i}].prior", p, value, f"prior's {end} end")
     for i, inp in enumerate(spec.inputs):
         problems += _check_field(cal, f"inputs[{i}].field", inp.field)
     if problems:
@@ -286,10 +291,19 @@ def load_calibration(path: str | Path, overrides: Iterable[str] = ()) -> Calibra
     return cal
 
 
-def _prior_centre(prior: Prior) -> float:
+#: z of the 99.9% central range: a normal or lognormal prior's "ends" for bound checks
+Z_END = 3.29
+
+
+def _prior_ends(prior: Prior) -> tuple[float, float]:
+    """Where the prior's draws can go: (low, high) of a uniform, the 99.9% central range of
+    a normal or lognormal (so a prior reaching past a field's bounds is refused at load,
+    not after hours of simulations)."""
     if prior.dist in ("uniform", "loguniform"):
-        return (prior.low + prior.high) / 2
-    return prior.mean if prior.dist == "normal" else prior.median
+        return prior.low, prior.high
+    if prior.dist == "normal":
+        return prior.mean - Z_END * prior.sd, prior.mean + Z_END * prior.sd
+    return prior.median * math.exp(-Z_END * prior.sigma), prior.median * math.exp(Z_END * prior.sigma)
 
 
 def _check_field(cal: Calibration, where: str, field: str) -> list[str]:
@@ -308,11 +322,13 @@ def _check_field(cal: Calibration, where: str, field: str) -> list[str]:
     return []
 
 
-def _check_value(cal: Calibration, where: str, p: Parameter, value: float) -> list[str]:
+def _check_value(cal: Calibration, where: str, p: Parameter, value: float, what: str) -> list[str]:
+    if not math.isfinite(value):
+        return [f"{where}: the {what} is not finite ({value})"]
     try:
         scenario_from_dict(apply_overrides(cal.base, p.edits(value, p.name in cal.integer)), cal.source)
     except SpecError as exc:
-        return [f"{where}: {p.field} = {value:g} (prior centre) is rejected: {'; '.join(exc.problems)}"]
+        return [f"{where}: {p.field} = {value:g} ({what}) is rejected: {'; '.join(exc.problems)}"]
     return []
 
 

@@ -96,7 +96,8 @@ def is_int_field(field: FieldInfo | None) -> bool:
 
 def check_factors(spec: ExperimentSpec, base: dict[str, Any]) -> list[str]:
     """Problems with factor paths or channels, as ``factors.NAME: ...`` lines."""
-    problems = []
+    problems: list[str] = []
+    edited_by: dict[str, list[str]] = {}
     channels = base.get("channels") or {}
     for name, f in spec.factors.items():
         if f.is_mix:
@@ -107,11 +108,77 @@ def check_factors(spec: ExperimentSpec, base: dict[str, Any]) -> list[str]:
             if "*" in path and not matches:
                 problems.append(f"factors.{name}: {path} matches nothing in the base scenario")
             for keys in matches:
-                _, problem = field_at(keys)
+                field, problem = field_at(keys)
+                problem = problem or _missing_item(base, keys) or _kind_problem(field, keys, f.op)
                 if problem:
                     problems.append(f"factors.{name}: {problem}")
                 elif f.op != "set" and _get(base, keys) is None and _default(keys) is None:
                     problems.append(f"factors.{name}: {'.'.join(keys)} has no value to {f.op}")
+                else:
+                    edited_by.setdefault(".".join(keys), []).append(name)
+    for path, names in edited_by.items():
+        if len(names) > 1:
+            problems.append(f"factors: {' and '.join(names)} both edit {path}; give each field one factor")
+    nested = [(a, b) for a in edited_by for b in edited_by if b.startswith(a + ".")]
+    problems += [
+        f"factors: {edited_by[a][0]} edits {a}, which holds {b} of {edited_by[b][0]}" for a, b in nested
+    ]
+    return problems or level_problems(spec, base)
+
+
+def _missing_item(base: dict[str, Any], keys: list[str]) -> str | None:
+    """A list index past the end of the base scenario's list."""
+    node: Any = base
+    for i, key in enumerate(keys):
+        if isinstance(node, list) and (not key.isdigit() or int(key) >= len(node)):
+            where = ".".join(keys[:i])
+            return f"{'.'.join(keys)}: {where} has {len(node)} items (0..{len(node) - 1}), no item {key}"
+        node = _child(node, key)
+    return None
+
+
+def _kind_problem(field: FieldInfo | None, keys: list[str], op: str) -> str | None:
+    """A path naming a table or list, or scale/shift of a field that is not a number."""
+    if field is None:
+        return None
+    members = _members(field.annotation)
+    if not any(m in (int, float) for m in members):
+        if any(_is_table(m) for m in members):
+            return f"{'.'.join(keys)} is a table or list; name one of its fields"
+        if op != "set":
+            return f"op = '{op}' needs a numeric field, {'.'.join(keys)} is not a number"
+    return None
+
+
+def _members(tp: Any) -> list[Any]:
+    tp = _unwrap(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(tp) for m in _members(a)]
+    return [tp]
+
+
+def _is_table(tp: Any) -> bool:
+    model = isinstance(tp, type) and issubclass(tp, BaseModel)
+    return model or typing.get_origin(tp) in (tuple, list, dict)
+
+
+def level_problems(spec: ExperimentSpec, base: dict[str, Any]) -> list[str]:
+    """Each factor alone at each of its levels (or both bounds) must give a valid scenario,
+    so a level the schema refuses is found at load rather than failing every run of it."""
+    from sim.loading import SpecError
+
+    problems = []
+    for name, f in spec.factors.items():
+        if f.is_mix:
+            continue
+        one = spec.model_copy(update={"factors": {name: f}})
+        for value in f.levels or (f.low, f.high):
+            try:
+                scenario_at(one, base, {name: value})
+            except SpecError as exc:
+                problems.append(f"factors.{name}: at {value!r}: {'; '.join(exc.problems)}")
+            except (ValueError, TypeError) as exc:
+                problems.append(f"factors.{name}: at {value!r}: {exc}")
     return problems
 
 

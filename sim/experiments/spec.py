@@ -77,6 +77,8 @@ class Factor(Strict):
             raise ValueError("give path (a scenario field such as 'budget.total') or channels")
         if not has_bounds and not self.levels:
             raise ValueError("give low and high, or levels")
+        if len(kinds := {_level_kind(v) for v in self.levels}) > 1:
+            raise ValueError(f"levels mix kinds ({', '.join(sorted(kinds))}); give levels of one kind")
         if self.op != "set" and not all(_is_number(v) for v in self.levels):
             raise ValueError(f"op = '{self.op}' needs numeric levels")
         return self
@@ -98,7 +100,9 @@ class Factor(Strict):
 
 class Design(Strict):
     kind: Literal["grid", "lhs", "sobol"]
-    n: int | None = Field(None, ge=1, description="lhs: samples; sobol: base samples N (power of 2)")
+    n: int | None = Field(
+        None, ge=1, le=2**20, description="lhs: samples; sobol: base samples N (power of 2)"
+    )
     second_order: bool = Field(False, description="sobol: also estimate S2 (N*(2D+2) points)")
 
     @model_validator(mode="after")
@@ -190,6 +194,14 @@ def load_experiment(path: str | Path, overrides: Iterable[str] = ()) -> Experime
     if problems:
         raise SpecError(str(path), problems)
     return Experiment(spec, str(path), str(scenario_file), base)
+
+
+def _level_kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, int | float):
+        return "number"
+    return "text" if isinstance(v, str) else "table"
 
 
 def _is_number(v: Any) -> bool:

@@ -46,10 +46,13 @@ def test_prior_needs_its_parameters(make_spec, good_rows):
         load_calibration(spec, ['parameters.0.prior={dist="normal", mean=0.01}'])
 
 
-def test_rejected_prior_centre_is_reported(make_spec, good_rows):
+def test_prior_leaving_the_field_bounds_is_reported_at_either_end(make_spec, good_rows):
     spec = make_spec(good_rows)
-    with pytest.raises(SpecError, match=r"diffusion.innovation = 1.5 \(prior centre\) is rejected"):
-        load_calibration(spec, ['parameters.0.prior={dist="uniform", low=1, high=2}'])
+    # the centre (1.0) is valid; the high end is not
+    with pytest.raises(SpecError, match=r"diffusion.innovation = 1.5 \(prior's high end\) is rejected"):
+        load_calibration(spec, ['parameters.0.prior={dist="uniform", low=0.5, high=1.5}'])
+    with pytest.raises(SpecError, match=r"prior's low end\) is rejected"):
+        load_calibration(spec, ['parameters.0.prior={dist="normal", mean=0.01, sd=0.01}'])
 
 
 def test_model_days_must_cover_the_data(make_spec, good_rows):

@@ -30,19 +30,25 @@ def results(exp, folder, **kw) -> pd.DataFrame:
 
 
 def test_failed_runs_are_recorded_and_the_rest_complete(write_experiment, grid: str, tmp_path) -> None:
-    # a 100k budget cannot carry the scenario's 500k fixed costs: those points are invalid
-    body = grid.replace("levels = [6_000_000, 9_000_000]", "levels = [100_000, 6_000_000]")
+    # each level is valid alone (checked at load), but a 560k budget with a 20% risk reserve
+    # cannot carry the scenario's 500k fixed costs: that combination's runs fail
+    body = grid.replace("levels = [6_000_000, 9_000_000]", "levels = [560_000, 6_000_000]")
+    body = body.replace(
+        'path = "offer.bonus_bp"\nlow = 20\nhigh = 60\nsteps = 3',
+        'path = "budget.risk_reserve_share"\nlevels = [0.0, 0.1, 0.2]',
+    )
     exp = load_experiment(write_experiment(body, replications=2))
     sweep = run_sweep(exp, tmp_path / "out")
     fails = sweep.failures
-    assert len(fails) == 6 and len(sweep.runs) == 12
-    assert set(sweep.runs.loc[sweep.runs["status"] == "ok", "run_id"]) == set(range(6, 12))
+    bad = sweep.plan.loc[(sweep.plan["budget"] == 560_000) & (sweep.plan["bonus"] == 0.2), "run_id"]
+    assert len(fails) == 2 and len(sweep.runs) == 12
+    assert set(fails["run_id"]) == set(bad)
     assert fails["error"].str.contains("fixed_costs exceed the budget").all()
     on_disk = pd.read_csv(tmp_path / "out" / "failures.csv")
     assert on_disk["run_id"].tolist() == fails["run_id"].tolist()
     # a rerun skips recorded failures unless asked to retry them
     assert run_sweep(exp, tmp_path / "out").executed == 0
-    assert run_sweep(exp, tmp_path / "out", retry_failed=True).executed == 6
+    assert run_sweep(exp, tmp_path / "out", retry_failed=True).executed == 2
 
 
 def test_engine_error_is_recorded_not_raised(write_experiment, grid: str, tmp_path, monkeypatch) -> None:

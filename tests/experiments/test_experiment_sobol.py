@@ -22,7 +22,7 @@ n = {n}
 resamples = 100
 [factors.a]
 role = "lever"
-path = "budget.total"
+path = "referral.accept_probability"
 low = 0
 high = 1
 [factors.b]
