@@ -99,8 +99,11 @@ def compare(
 def _study(experiment: str | Path, sets: Sequence[str], out: str | Path | None, **execution: Any):
     from sim.experiments.spec import load_experiment
     from sim.experiments.study import run_sweep
+    from sim.results import finish_folders
 
-    return run_sweep(load_experiment(experiment, sets), out, **execution)
+    result = run_sweep(load_experiment(experiment, sets), out, **execution)
+    finish_folders()  # the tables are written: the folder is complete (sim.results)
+    return result
 
 
 def sweep(

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import sqlite3
 import sys
 import warnings
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 from tqdm import tqdm
 
+from sim.checkpoint import ReplicationStore, drop_store, resume_folder, run_fingerprint
 from sim.inputs import InputWarning
 from sim.loading import SpecError, dump_scenario, load_scenario
 from sim.report import format as fmt
 from sim.report import kpi_table, write_report
 from sim.resources import check_memory
-from sim.results import atomic_write, prepare_out, provenance, write_json, write_table
+from sim.results import OPEN, atomic_write, finish_folders, prepare_out, provenance, write_json, write_table
 from sim.runner import run_replications
 from sim.targets import evaluate as evaluate_targets
 
@@ -45,6 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", "-j", type=int, default=1)
     r.add_argument("--out", default=None, help="new or empty folder (default: results/<name>-<time>)")
     r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    r.add_argument(
+        "--resume",
+        default=None,
+        metavar="DIR",
+        help="finish an interrupted run in DIR (same file, --set, --seed)",
+    )
+    r.add_argument(
+        "--repair", action="store_true", help="with --resume: recompute replications failing their checksum"
+    )
     r.set_defaults(func=cmd_run)
 
     for name in PLUGINS:
@@ -84,13 +97,38 @@ def _is_calibration(path: str) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    if args.replications < 1 or args.jobs < 1:
-        raise SpecError("arguments", ["--replications and --jobs must be at least 1"])
+    if args.resume is not None and args.out is not None:
+        raise SpecError("arguments", ["give --out (a new run) or --resume (an interrupted one), not both"])
     sc = load_scenario(args.file, args.sets)
     check_memory(sc, min(args.jobs, args.replications))  # before any folder is made
-    out = prepare_out(args.out, sc.name)
-    with tqdm(total=args.replications, desc=sc.name, unit="run", file=sys.stderr) as bar:
-        reps = run_replications(sc, args.replications, seed=args.seed, jobs=args.jobs, on_done=bar.update)
+    out = resume_folder(args.resume) if args.resume else prepare_out(args.out, sc.name)
+    with ReplicationStore(out, run_fingerprint(sc.model_dump(mode="json"), args.seed)) as store:
+        done = store.load(range(args.replications), repair=args.repair)
+        try:
+            with tqdm(
+                total=args.replications, initial=len(done), desc=sc.name, unit="run", file=sys.stderr
+            ) as bar:
+                reps = run_replications(
+                    sc,
+                    args.replications,
+                    seed=args.seed,
+                    jobs=args.jobs,
+                    on_done=bar.update,
+                    done=done,
+                    on_result=store.put,
+                )
+        except KeyboardInterrupt:
+            kept = min(store.count(), args.replications)
+            if kept:
+                print(
+                    f"interrupted: {kept} of {args.replications} replications are kept in {out}; "
+                    "finish with\n"
+                    f"  campaign-sim run {args.file} --resume {out}  (same --seed, --set and -n)",
+                    file=sys.stderr,
+                )
+            else:
+                print("interrupted before any replication finished: nothing was kept", file=sys.stderr)
+            return 130
     write_table(out, "daily", reps.daily, csv=False)
     write_table(out, "channels", reps.channels, csv=False)
     write_table(out, "summary", reps.summary.assign(currency=sc.currency))
@@ -109,12 +147,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         "jobs": args.jobs,
         "scale": sc.population.scale,
         "seeds": reps.seeds,
+        "resumed": args.resume is not None,
         **provenance(),
         "scenario": sc.model_dump(mode="json"),
     }
     write_json(out / "manifest.json", manifest)
     atomic_write(out / "scenario.toml", lambda p: p.write_text(dump_scenario(sc), encoding="utf-8"))
     report = write_report(out, sc, reps.daily, reps.summary, manifest, reps.channels, reps.limits)
+    drop_store(out)  # every replication is in the tables now
     med = kpis.set_index("kpi")["median"]
     print(f"{sc.name}: {args.replications} replications -> {out}")
     print(
@@ -185,19 +225,61 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    OPEN.clear()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always", InputWarning)
             warnings.showwarning = _show_warning
             _shown.clear()
             check_arguments(args)
-            return int(args.func(args))
+            code = int(args.func(args))
+        if code in (0, 1):  # the command finished: its folders are complete
+            finish_folders()
+        return code
     except SpecError as exc:
         print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted; finished work is kept", file=sys.stderr)
+        print(interrupted_note(), file=sys.stderr)
         return 130
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not disk_full(exc):
+            raise
+        where = OPEN[-1] if OPEN else Path(getattr(exc, "filename", None) or ".").parent
+        print(
+            f"campaign-sim: no space left on the device while writing {where}; "
+            "files written before are intact and the folder is marked INCOMPLETE",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is a full disk or quota, from any library."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "No space left on device" in str(exc) or "database or disk is full" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def interrupted_note() -> str:
+    """What an interrupt kept: only what is true (a sweep's store commits each batch)."""
+    notes = []
+    for folder in OPEN:
+        store = folder / "store.sqlite"
+        if store.is_file():
+            try:
+                with closing(sqlite3.connect(store, timeout=5)) as con:
+                    n = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            except sqlite3.Error:
+                n = 0
+            if n:
+                notes.append(f"{n} finished runs are kept in {store}; run the same command to continue")
+        notes.append(f"{folder} is marked INCOMPLETE")
+    return "interrupted" + ("; " + "; ".join(notes) if notes else "")
 
 
 if __name__ == "__main__":

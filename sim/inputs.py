@@ -109,9 +109,25 @@ def coercion_problem(value: Any, tp: Any) -> str | None:
             return (
                 f"beyond ±{MAX_MAGNITUDE:.0e}, more than any count or amount here (sums would lose precision)"
             )
-    elif isinstance(value, str) and (numeric or bool in kinds) and not kinds & {str, dt.date, Literal}:
-        return "expected " + ("a number" if numeric else "true or false") + ", not a string (drop the quotes)"
+    elif isinstance(value, str) and not kinds & {str, dt.date, Literal} and _convertible(value, kinds):
+        # only text pydantic would quietly convert; other text gets pydantic's own message
+        return "expected " + ("a number" if numeric else "true or false") + ", not text (drop the quotes)"
     return None
+
+
+BOOL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0"})
+
+
+def _convertible(text: str, kinds: frozenset[Any]) -> bool:
+    if bool in kinds and text.strip().lower() in BOOL_WORDS:
+        return True
+    if not kinds & {int, float}:
+        return False
+    try:
+        float(text.replace("_", ""))
+    except ValueError:
+        return False
+    return True
 
 
 def _strip(tp: Any) -> Any:

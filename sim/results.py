@@ -1,8 +1,14 @@
-"""Result folders: fresh directories, atomic writes, provenance.
+"""Result folders: fresh directories, atomic writes, provenance, completion markers.
 
 Nothing already written is overwritten: each command gets a new folder, and each file is
 written to a temporary name and renamed into place, so an interrupted write never leaves
 a half file behind.
+
+A folder is complete or visibly incomplete: :func:`open_folder` (used by
+:func:`prepare_out` and the sweep's folder) writes an ``INCOMPLETE`` file first, and the
+command line removes it with :func:`finish_folders` only when the command finished; every
+reader of a result folder checks :func:`is_complete`. Left-over temporary files of a
+killed write are removed when a folder is opened again.
 """
 
 from __future__ import annotations
@@ -43,16 +49,54 @@ def new_run_dir(base: str | Path = "results", name: str = "run") -> Path:
 
 
 def prepare_out(out: str | Path | None, name: str, base: str | Path = "results") -> Path:
-    """``--out DIR`` must be new or empty (earlier results are never overwritten)."""
+    """``--out DIR`` must be new or empty (earlier results are never overwritten). The
+    folder is marked incomplete until :func:`finish_folders`."""
     if out is None:
-        return new_run_dir(base, name)
+        return open_folder(new_run_dir(base, name))
     path = Path(out)
-    if path.exists() and any(path.iterdir()):
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
         from sim.loading import SpecError
 
-        raise SpecError("--out", [f"{path} already holds files; choose a new or empty folder"])
+        what = "is a file" if not path.is_dir() else "already holds files"
+        raise SpecError("--out", [f"{path} {what}; choose a new or empty folder"])
     path.mkdir(parents=True, exist_ok=True)
+    return open_folder(path)
+
+
+MARKER = "INCOMPLETE"
+#: folders opened by this process and not yet finished (the CLI names them on errors)
+OPEN: list[Path] = []
+
+
+def open_folder(path: Path) -> Path:
+    """Mark ``path`` incomplete and clear temporary files a killed write left behind."""
+    path.mkdir(parents=True, exist_ok=True)
+    for stray in path.glob(".*.tmp"):
+        stray.unlink(missing_ok=True)
+    marker = path / MARKER
+    if not marker.exists():
+        marker.write_text(
+            "This folder is incomplete: the command that writes it has not finished "
+            "(still running, interrupted or failed). Its files may not belong together.\n",
+            encoding="utf-8",
+        )
+    if path not in OPEN:
+        OPEN.append(path)
     return path
+
+
+def is_complete(path: str | Path) -> bool:
+    """Whether a result folder was finished by its command (readers check this)."""
+    return Path(path).is_dir() and not (Path(path) / MARKER).exists()
+
+
+def finish_folders() -> list[Path]:
+    """Remove the markers of every folder this process opened (its command finished)."""
+    done = list(OPEN)
+    for path in done:
+        (path / MARKER).unlink(missing_ok=True)
+    OPEN.clear()
+    return done
 
 
 def git_revision() -> str:

@@ -106,6 +106,9 @@ def spawn_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
 def _run_batch(
     scenario: Scenario, items: list[tuple[int, np.random.SeedSequence]], probe: Probe | None = None
 ) -> list[tuple[int, RunResult]]:
+    from sim.lifeline import watch_parent
+
+    watch_parent()  # a worker whose driving process died exits instead of running on
     return [(r, run_model(scenario, ss, probe=probe)) for r, ss in items]
 
 
@@ -117,22 +120,30 @@ def run_replications(
     on_done: Callable[[int], None] | None = None,
     backend: str | None = None,
     probe: Probe | None = None,
+    done: dict[int, RunResult] | None = None,
+    on_result: Callable[[int, RunResult], None] | None = None,
 ) -> Replications:
     """Run ``replications`` independent runs; ``on_done(k)`` is called as k more finish.
-    Refuses up front (SpecError) when the runs cannot fit in memory."""
+    Refuses up front (SpecError) when the runs cannot fit in memory. ``done``: replications
+    already computed (a resumed run), not run again; ``on_result(r, result)`` is called as
+    each finishes (to keep it)."""
+    from sim.lifeline import mark_driver
     from sim.resources import check_memory
 
     check_memory(scenario, min(jobs, replications) if jobs > 0 else 1)
+    mark_driver()
     seeds = spawn_seeds(seed, replications)
-    batches = _batches(list(enumerate(seeds)), jobs)
-    results: dict[int, RunResult] = {}
+    results: dict[int, RunResult] = dict(done or {})
+    batches = _batches([(r, ss) for r, ss in enumerate(seeds) if r not in results], jobs)
     parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", backend=backend)
     for batch in parallel(delayed(_run_batch)(scenario, b, probe) for b in batches):
         for r, res in batch:
             results[r] = res
+            if on_result is not None:
+                on_result(r, res)
         if on_done is not None:
             on_done(len(batch))
-    return collect(results, seeds)
+    return collect({r: results[r] for r in range(replications)}, seeds)
 
 
 def _batches(items: list, jobs: int) -> Iterable[list]:

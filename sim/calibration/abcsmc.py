@@ -23,6 +23,7 @@ from pyabc.sampler import Sampler
 
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import Prior
+from sim.lifeline import mark_driver, watch_parent
 
 MODEL, SAMPLER = 0, 1  # first spawn-key element: which stream a seed belongs to
 
@@ -84,6 +85,7 @@ def observed_statistics(simulator: Simulator) -> dict[str, np.ndarray]:
 
 
 def _evaluate(simulate_one: Callable, seeds: list[np.random.SeedSequence]) -> list:
+    watch_parent()  # a worker whose driving process died exits (sim.lifeline)
     state = np.random.get_state()
     try:
         out = []
@@ -197,6 +199,7 @@ def run_abc(
     inf = spec.inference
     priors = pyabc.Distribution(**{p.name: prior_rv(p.prior) for p in spec.fitted})
     cap = budget if budget is not None else inf.budget
+    mark_driver()
     sampler = SeededSampler(spec.seed, jobs, backend, inf.batch, on_done, budget=cap)
     abc = pyabc.ABCSMC(
         CalibrationModel(simulator, spec.seed),

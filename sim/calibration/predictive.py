@@ -15,11 +15,13 @@ from joblib import Parallel, delayed
 
 from sim.calibration.posterior import resample
 from sim.calibration.simulate import Simulator
+from sim.lifeline import watch_parent
 
 PREDICTIVE = 2  # spawn-key stream of predictive draws (see sim.calibration.abcsmc)
 
 
 def _simulate_many(simulator: Simulator, items: list[tuple[int, dict, np.random.SeedSequence]]) -> list:
+    watch_parent()  # a worker whose driving process died exits (sim.lifeline)
     return [(k, simulator.simulate(values, ss)) for k, values, ss in items]
 
 

@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             help="results folder (default results/<experiment>); rerunning with the same folder resumes",
         )
         p.add_argument("--retry-failed", action="store_true", help="rerun runs recorded as failed")
+        p.add_argument(
+            "--repair", action="store_true", help="recompute stored runs that fail their checksum"
+        )
         p.set_defaults(func=func)
     c = sub.add_parser(
         "compare",
@@ -100,6 +103,7 @@ def _sweep(args: argparse.Namespace) -> Sweep:
             on_start=lambda todo: bar.reset(total=todo),
             on_done=bar.update,
             retry_failed=args.retry_failed,
+            repair=args.repair,
             command={"command": args.command, "overrides": args.sets},
         )
     total, now = sweep.plan["key"].nunique(), sweep.executed  # identical points run once

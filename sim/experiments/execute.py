@@ -23,6 +23,7 @@ from joblib import Parallel, delayed, parallel_config
 from sim.experiments.edits import scenario_at
 from sim.experiments.spec import ExperimentSpec
 from sim.experiments.store import RunRecord, RunStore
+from sim.lifeline import mark_driver, watch_parent
 from sim.loading import SpecError
 from sim.runner import run_model
 
@@ -48,6 +49,7 @@ def run_one(spec: ExperimentSpec, base: dict[str, Any], item: Item) -> RunRecord
 
 
 def run_batch(spec: ExperimentSpec, base: dict[str, Any], items: list[Item]) -> list[RunRecord]:
+    watch_parent()  # a worker whose driving process died exits instead of running on
     return [run_one(spec, base, item) for item in items]
 
 
@@ -128,6 +130,7 @@ def execute(
         on_start(len(items))
     if not items:
         return 0
+    mark_driver()
     with parallel_backend(backend, jobs, scheduler) as workers:
         size = batch_size(len(items), workers)
         batches = [items[i : i + size] for i in range(0, len(items), size)]

@@ -4,18 +4,25 @@ A SQLite file (``store.sqlite`` in the results folder): each batch of finished r
 one transaction, so a crash (Ctrl-C, kill -9) either keeps a run completely or not at
 all, and a rerun skips what is there. Failed runs are stored with their error text.
 Only the process that drives the sweep writes; workers just return records.
+
+The store belongs to one experiment (the fingerprint of its resolved spec, see
+:mod:`sim.stores`), one process writes it at a time (a lock), and every record carries a
+checksum: :meth:`RunStore.corrupted` lists records altered on disk, which the sweep
+reports (exit 2) or, with ``--repair``, deletes so they are recomputed.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from sim.loading import SpecError
+from sim.stores import FolderLock, checksum, claim, connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -24,7 +31,8 @@ CREATE TABLE IF NOT EXISTS runs (
     error TEXT,
     seconds REAL,
     kpis TEXT NOT NULL,
-    daily TEXT NOT NULL
+    daily TEXT NOT NULL,
+    checksum TEXT
 )
 """
 
@@ -40,19 +48,32 @@ class RunRecord:
 
 
 class RunStore:
-    def __init__(self, path: str | Path) -> None:
+    """``fingerprint``: of the resolved spec the runs belong to (refused if the store was
+    written for another); ``lock``: hold the folder's write lock (the sweep does)."""
+
+    def __init__(self, path: str | Path, fingerprint: str | None = None, lock: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = sqlite3.connect(self.path, timeout=60)
-        # WAL + NORMAL: a committed transaction survives a killed process; only a power
-        # cut could lose the last few, which a rerun then simply recomputes.
-        self.con.execute("PRAGMA journal_mode=WAL")
-        self.con.execute("PRAGMA synchronous=NORMAL")
-        with self.con:
-            self.con.execute(SCHEMA)
+        self.lock = FolderLock(self.path).__enter__() if lock else None
+        try:
+            self.con = connect(self.path, SCHEMA)
+            columns = {row[1] for row in self.con.execute("PRAGMA table_info(runs)")}
+            if "checksum" not in columns:  # a store from before checksums: its rows stay unverified
+                with self.con:
+                    self.con.execute("ALTER TABLE runs ADD COLUMN checksum TEXT")
+            if fingerprint is not None:
+                claim(self.con, self.path, fingerprint, "experiment")
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        self.con.close()
+        if getattr(self, "con", None) is not None:
+            self.con.close()
+            self.con = None
+        if self.lock is not None:
+            self.lock.__exit__()
+            self.lock = None
 
     def __enter__(self) -> RunStore:
         return self
@@ -60,17 +81,47 @@ class RunStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def corrupted(self) -> list[str]:
+        """Keys of records whose checksum does not match their stored text."""
+        bad = []
+        for key, status, error, kpis, daily, check in self.con.execute(
+            "SELECT key, status, error, kpis, daily, checksum FROM runs"
+        ):
+            if check is not None and check != _checksum(key, status, error, kpis, daily):
+                bad.append(key)
+        return bad
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Delete records (corrupted ones, to be recomputed)."""
+        with self.con:
+            self.con.executemany("DELETE FROM runs WHERE key = ?", [(k,) for k in keys])
+
     def finished(self, include_failed: bool = True) -> set[str]:
         """Keys of stored runs (``include_failed=False``: successful ones only)."""
         sql = "SELECT key FROM runs" + ("" if include_failed else " WHERE status = 'ok'")
         return {k for (k,) in self.con.execute(sql)}
 
     def put(self, records: Iterable[RunRecord]) -> None:
-        rows = [
-            (r.key, r.status, r.error, r.seconds, json.dumps(r.kpis), json.dumps(r.daily)) for r in records
-        ]
+        rows = []
+        for r in records:
+            kpis, daily = json.dumps(r.kpis), json.dumps(r.daily)
+            rows.append(
+                (
+                    r.key,
+                    r.status,
+                    r.error,
+                    r.seconds,
+                    kpis,
+                    daily,
+                    _checksum(r.key, r.status, r.error, kpis, daily),
+                )
+            )
         with self.con:  # one transaction: all of these runs or none
-            self.con.executemany("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self.con.executemany(
+                "INSERT OR REPLACE INTO runs (key, status, error, seconds, kpis, daily, checksum) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
     def count(self) -> int:
         return int(self.con.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
@@ -81,9 +132,14 @@ class RunStore:
         wanted = set(keys)
         kpis = list(kpis)
         runs, daily = [], []
-        for key, status, error, seconds, kpi_text, daily_text in self.con.execute("SELECT * FROM runs"):
+        rows = self.con.execute("SELECT key, status, error, seconds, kpis, daily, checksum FROM runs")
+        for key, status, error, seconds, kpi_text, daily_text, check in rows:
             if key not in wanted:
                 continue
+            if check is not None and check != _checksum(key, status, error, kpi_text, daily_text):
+                raise SpecError(
+                    str(self.path), [f"run {key} fails its checksum (altered on disk); rerun with --repair"]
+                )
             values = json.loads(kpi_text)
             runs.append(
                 {
@@ -101,3 +157,7 @@ class RunStore:
         runs_df = pd.DataFrame(runs, columns=run_cols).astype({k: "float64" for k in kpis})
         daily_df = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame({"key": [], "day": []})
         return runs_df, daily_df
+
+
+def _checksum(key: str, status: str, error: str | None, kpis: str, daily: str) -> str:
+    return checksum(key, status, error or "", kpis, daily)

@@ -28,7 +28,8 @@ from sim.experiments.spec import Experiment
 from sim.experiments.store import RunStore
 from sim.kpis import SUMMARY_KPIS
 from sim.loading import SpecError, dump_scenario, scenario_from_dict
-from sim.results import atomic_write, provenance, write_json, write_table
+from sim.results import atomic_write, open_folder, provenance, write_json, write_table
+from sim.stores import fingerprint
 
 STORE = "store.sqlite"
 
@@ -62,7 +63,14 @@ def results_folder(out: str | Path | None, exp: Experiment) -> Path:
             "--out", [f"{path} holds files but no {STORE}; choose a new folder or an earlier sweep's"]
         )
     path.mkdir(parents=True, exist_ok=True)
-    return path
+    return open_folder(path)
+
+
+def spec_fingerprint(exp: Experiment) -> str:
+    """What the stored runs depend on: the resolved base scenario, factors, design, seed and
+    replications (not the KPIs shown, the analysis settings or the description)."""
+    spec = exp.spec.model_dump(mode="json", exclude={"description", "kpis", "analysis", "name"})
+    return fingerprint({"spec": spec, "base": exp.base})
 
 
 def run_sweep(
@@ -75,15 +83,25 @@ def run_sweep(
     retry_failed: bool = False,
     on_start: Callable[[int], None] | None = None,
     command: dict[str, Any] | None = None,
+    repair: bool = False,
 ) -> Sweep:
+    """Run what the store lacks and rebuild the tables. The store must belong to this
+    experiment; records failing their checksum are refused, or recomputed with ``repair``."""
     folder = results_folder(out, exp)
     design = expand_design(exp)
     plan = run_plan(exp, design)
-    write_table(folder, "design", plan)
-    base = scenario_from_dict(exp.base, exp.scenario_file)
-    atomic_write(folder / "base_scenario.toml", lambda p: p.write_text(dump_scenario(base), encoding="utf-8"))
-    start = time.perf_counter()
-    with RunStore(folder / STORE) as store:
+    with RunStore(folder / STORE, spec_fingerprint(exp), lock=True) as store:
+        if bad := store.corrupted():
+            if not repair:
+                shown = ", ".join(bad[:5]) + (", ..." if len(bad) > 5 else "")
+                why = f"{len(bad)} stored run(s) fail their checksum (altered on disk): {shown}"
+                raise SpecError(str(folder / STORE), [f"{why}; rerun with --repair to recompute them"])
+            store.forget(bad)
+        write_table(folder, "design", plan)
+        base = scenario_from_dict(exp.base, exp.scenario_file)
+        text = dump_scenario(base)
+        atomic_write(folder / "base_scenario.toml", lambda p: p.write_text(text, encoding="utf-8"))
+        start = time.perf_counter()
         executed = execute(
             exp.spec,
             exp.base,

@@ -1,0 +1,201 @@
+"""Fault injection on the real command line: SIGINT and kill -9 at random moments of
+``run``, ``sweep`` and ``sobol`` (subprocesses, two workers), then resume and compare
+with an unbroken run; workers must not outlive a killed driver; corrupted, foreign and
+non-database stores, a second writer and a full disk give one clear line."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import signal
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SPRINT = str(ROOT / "scenarios" / "deposit_sprint.toml")
+RUN = ["--set", "population.size=800", "--set", "calendar.observation_days=5", "-n", "8", "--seed", "5"]
+TINY = (
+    '["population.size=300", "population.agents=false", "calendar.phases=[]", '
+    '"calendar.days=10", "calendar.observation_days=5"]'
+)
+EXPERIMENT = f"""
+name = "faulty"
+scenario = "{SPRINT}"
+overrides = {TINY}
+seed = 4
+replications = 3
+kpis = ["net_value", "conversions"]
+[design]
+{{design}}
+[factors.budget]
+role = "lever"
+path = "budget.total"
+low = 6_000_000
+high = 12_000_000
+steps = 4
+[factors.bonus]
+role = "lever"
+path = "offer.bonus_bp"
+low = 10
+high = 60
+steps = 4
+"""
+DESIGNS = {"sweep": 'kind = "grid"', "sobol": 'kind = "sobol"\nn = 8'}
+
+_spec = importlib.util.spec_from_file_location("faults", Path(__file__).with_name("faults.py"))
+faults = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(faults)
+
+
+def _same_tables(a: Path, b: Path, names: tuple[str, ...], drop: tuple[str, ...] = ()) -> None:
+    for name in names:
+        x = pd.read_parquet(a / f"{name}.parquet").drop(columns=list(drop), errors="ignore")
+        y = pd.read_parquet(b / f"{name}.parquet").drop(columns=list(drop), errors="ignore")
+        pd.testing.assert_frame_equal(x, y)
+
+
+def _clean(folder: Path) -> None:
+    """A finished folder: no marker, no temporary, lock or checkpoint files left."""
+    left = sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or p.suffix in (".tmp", ".lock"))
+    assert not left and not (folder / "INCOMPLETE").exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "kill9"])
+def test_run_interrupted_keeps_finished_replications_and_resumes_to_the_same_result(tmp_path, sig) -> None:
+    rng = random.Random(sig)
+    assert main(["run", SPRINT, *RUN, "--out", str(tmp_path / "whole")]) == 0
+    broken = tmp_path / "broken"
+    proc = faults.start(["run", SPRINT, *RUN, "--jobs", "2", "--out", str(broken)], tmp_path)
+    store = broken / "replications.sqlite"
+    hit, kids = faults.inject(proc, lambda: faults.rows(store, "reps") >= 1, sig, rng)
+    err = proc.stderr.read()
+    assert "Traceback" not in err
+    if hit:
+        assert faults.reap(kids) == set(), "workers outlived the driver"
+        kept = faults.rows(store, "reps")
+        assert (broken / "INCOMPLETE").exists() and kept >= 1
+        if sig == signal.SIGINT and proc.returncode == 130 and "replications are kept" in err:
+            assert f"{kept} of 8 replications are kept" in err
+        assert main(["run", SPRINT, *RUN, "--resume", str(broken)]) == 0
+    _same_tables(tmp_path / "whole", broken, ("summary", "daily", "channels"))
+    _clean(broken)
+    assert not store.exists()
+
+
+def _experiment(tmp_path: Path, command: str, **fmt: str) -> Path:
+    f = tmp_path / f"{command}.toml"
+    f.write_text(EXPERIMENT.format(design=DESIGNS[command]), encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize(
+    "command, sig", [("sweep", signal.SIGKILL), ("sobol", signal.SIGINT)], ids=["sweep-kill9", "sobol-sigint"]
+)
+def test_study_interrupted_resumes_to_the_same_tables(tmp_path, command: str, sig) -> None:
+    rng = random.Random(f"{command}{sig}")
+    exp = _experiment(tmp_path, command)
+    assert main([command, str(exp), "--out", str(tmp_path / "whole")]) == 0
+    broken = tmp_path / "broken"
+    proc = faults.start([command, str(exp), "--jobs", "2", "--out", str(broken)], tmp_path)
+    hit, kids = faults.inject(proc, lambda: faults.rows(broken / "store.sqlite", "runs") >= 1, sig, rng, 1.0)
+    err = proc.stderr.read()
+    assert "Traceback" not in err
+    if hit:
+        assert faults.reap(kids) == set(), "workers outlived the driver"
+        assert (broken / "INCOMPLETE").exists()
+    assert main([command, str(exp), "--out", str(broken)]) == 0
+    _same_tables(tmp_path / "whole", broken, ("runs", "daily", "design"), drop=("seconds",))
+    _clean(broken)
+
+
+def test_corrupted_record_is_reported_and_repaired(tmp_path, capsys) -> None:
+    import sqlite3
+
+    exp = _experiment(tmp_path, "sweep")
+    out = tmp_path / "out"
+    assert main(["sweep", str(exp), "--out", str(out)]) == 0
+    whole = pd.read_parquet(out / "runs.parquet").drop(columns="seconds")
+    con = sqlite3.connect(out / "store.sqlite")
+    with con:
+        con.execute(
+            "UPDATE runs SET kpis = replace(kpis, '\"conversions\": ', '\"conversions\": 9') WHERE rowid = 3"
+        )
+    con.close()
+    capsys.readouterr()
+    assert main(["sweep", str(exp), "--out", str(out)]) == 2
+    assert "fail their checksum" in capsys.readouterr().err
+    assert main(["sweep", str(exp), "--out", str(out), "--repair"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet").drop(columns="seconds"), whole)
+
+
+@pytest.mark.parametrize("content", [b"not a database at all" * 100, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_non_database_store_gives_a_clear_error(tmp_path, capsys, content: bytes) -> None:
+    exp = _experiment(tmp_path, "sweep")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "store.sqlite").write_bytes(content)
+    assert main(["sweep", str(exp), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "store" in err and "Traceback" not in err
+
+
+def test_store_of_another_spec_is_refused(tmp_path, capsys) -> None:
+    exp = _experiment(tmp_path, "sweep")
+    out = tmp_path / "out"
+    assert main(["sweep", str(exp), "--out", str(out)]) == 0
+    assert main(["sweep", str(exp), "--out", str(out), "--set", "factors.bonus.high=80"]) == 2
+    assert "different experiment" in capsys.readouterr().err
+
+
+def test_second_writer_is_refused(tmp_path, capsys) -> None:
+    from sim.stores import FolderLock
+
+    exp = _experiment(tmp_path, "sweep")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "store.sqlite").touch()
+    with FolderLock(out / "store.sqlite"):
+        assert main(["sweep", str(exp), "--out", str(out)]) == 2
+    assert "another campaign-sim process" in capsys.readouterr().err
+
+
+def test_run_store_of_another_scenario_is_refused(tmp_path, capsys) -> None:
+    from sim.checkpoint import ReplicationStore
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    with ReplicationStore(folder, "someone-else"):
+        pass
+    assert main(["run", SPRINT, *RUN, "--resume", str(folder)]) == 2
+    assert "different scenario or seed" in capsys.readouterr().err
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    try:
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)], check=True, capture_output=True
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"cannot mount a small tmpfs here ({exc})")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_full_disk_gives_one_line_and_keeps_what_was_written(small_disk, capsys) -> None:
+    out = small_disk / "run"
+    code = main(["run", SPRINT, *RUN, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"no space left on the device while writing {out}" in err
+    assert (out / "INCOMPLETE").exists()
+    for f in out.glob("*.parquet"):  # whatever was published is whole
+        pd.read_parquet(f)
+    assert not list(out.glob(".*.tmp"))
