@@ -90,6 +90,15 @@ def is_complete(path: str | Path) -> bool:
     return Path(path).is_dir() and not (Path(path) / MARKER).exists()
 
 
+def release(path: Path) -> None:
+    """Remove a folder :func:`prepare_out` made that its command will not use after all
+    (it holds only the marker)."""
+    (path / MARKER).unlink(missing_ok=True)
+    path.rmdir()
+    if path in OPEN:
+        OPEN.remove(path)
+
+
 def finish_folders() -> list[Path]:
     """Remove the markers of every folder this process opened (its command finished)."""
     done = list(OPEN)

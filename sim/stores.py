@@ -27,6 +27,7 @@ from typing import Any
 
 from sim.loading import SpecError
 
+FINGERPRINT = "fingerprint.txt"
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 
@@ -68,6 +69,44 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
             str(path), [f"not a readable campaign-sim store ({exc}); move it away or choose another folder"]
         ) from None
     return con
+
+
+def check_database(path: Path) -> None:
+    """Refuse (SpecError) a file that is not a healthy SQLite database, without changing it."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            bad = [row[0] for row in con.execute("PRAGMA quick_check")]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise SpecError(str(path), [f"not a readable database ({exc})"]) from None
+    if bad != ["ok"]:
+        raise SpecError(str(path), [f"the database is damaged ({'; '.join(bad[:3])})"])
+
+
+def bind_folder(folder: Path, print_: str, what: str, earlier: Path | None = None) -> None:
+    """Write ``fingerprint`` into ``folder``; with ``earlier`` (a folder being resumed),
+    first refuse when that folder was made for a different ``what``."""
+    if earlier is not None and (earlier / FINGERPRINT).is_file():
+        before = (earlier / FINGERPRINT).read_text(encoding="utf-8").strip()
+        if before != print_:
+            raise SpecError(
+                str(earlier),
+                [
+                    f"was made for a different {what} (fingerprint {before[:12]}, now {print_[:12]}); "
+                    "resuming it would mix two calibrations: start a new one or restore the spec and data"
+                ],
+            )
+    (folder / FINGERPRINT).write_text(print_ + "\n", encoding="utf-8")
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def claim(con: sqlite3.Connection, path: Path, print_: str, what: str) -> None:

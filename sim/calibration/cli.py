@@ -22,7 +22,8 @@ from sim.calibration.abcsmc import BudgetTooSmall
 from sim.calibration.spec import load_calibration
 from sim.calibration.workflow import calibrate, check_summary, prepare
 from sim.loading import SpecError
-from sim.results import prepare_out
+from sim.results import prepare_out, release
+from sim.stores import bind_folder, check_database, file_digest, fingerprint
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,9 +67,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise SpecError("--resume", [f"{args.resume} holds no abc.db to continue"])
     final = prepare_out(args.out, cal.spec.name)
     with _staged(final) as folder:
-        if args.resume is not None:
+        earlier = Path(args.resume) if args.resume is not None else None
+        bind_folder(folder, calibration_fingerprint(cal), "calibration spec or data", earlier)
+        if earlier is not None:
+            check_database(earlier / "abc.db")
             # continue a copy: the earlier folder stays as it was (results are never overwritten)
-            shutil.copy2(Path(args.resume) / "abc.db", folder / "abc.db")
+            shutil.copy2(earlier / "abc.db", folder / "abc.db")
         out = _run(args, cal, sim, folder)
     _summary(cal, out, final)
     return 0
@@ -83,6 +87,13 @@ def validate_calibration(path: str, sets: list[str]) -> list[str]:
     ]
 
 
+def calibration_fingerprint(cal) -> str:
+    """What an ABC history depends on: the spec without its run settings (inference,
+    predictive, description), the resolved scenario and the data file's bytes."""
+    spec = cal.spec.model_dump(mode="json", exclude={"description", "inference", "predictive", "name"})
+    return fingerprint({"spec": spec, "scenario": cal.base, "data": file_digest(cal.data_path)})
+
+
 @contextmanager
 def _staged(final: Path) -> Iterator[Path]:
     """Work in ``<final>.partial``; rename it to ``final`` on success, remove it on
@@ -94,7 +105,7 @@ def _staged(final: Path) -> Iterator[Path]:
     try:
         yield work
     except KeyboardInterrupt:
-        final.rmdir()
+        release(final)
         if (work / "abc.db").is_file():
             print(f"interrupted; finished ABC generations kept: --resume {work}", file=sys.stderr)
         else:
@@ -102,9 +113,9 @@ def _staged(final: Path) -> Iterator[Path]:
         raise
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
-        final.rmdir()
+        release(final)
         raise
-    final.rmdir()
+    release(final)
     work.rename(final)
 
 

@@ -1,0 +1,51 @@
+"""Calibration under faults: kill -9 during ABC leaves a resumable history and no live
+workers; a resume with other data or a damaged history is refused with one line."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import signal
+from pathlib import Path
+
+from sim.cli import main
+
+_spec = importlib.util.spec_from_file_location("faults", Path(__file__).parents[1] / "faults.py")
+faults = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(faults)
+
+TINY = ["--set", "inference.population_size=10", "--set", "inference.generations=2"]
+
+
+def test_killed_calibration_resumes_and_foreign_or_damaged_history_is_refused(
+    make_spec, good_rows, tmp_path, capsys
+) -> None:
+    spec = make_spec(good_rows)
+    out = tmp_path / "cal"
+    proc = faults.start(["calibrate", str(spec), *TINY, "--jobs", "2", "--out", str(out)], tmp_path)
+    partial = tmp_path / "cal.partial"
+    hit, kids = faults.inject(
+        proc,
+        lambda: faults.rows(partial / "abc.db", "populations") >= 2,
+        signal.SIGKILL,
+        random.Random(7),
+        0.3,
+    )
+    assert "Traceback" not in proc.stderr.read()
+    if hit:
+        assert faults.reap(kids) == set(), "workers outlived the driver"
+    source = partial if hit else out
+    # a resume with other data is refused before any simulation
+    other = make_spec([*good_rows[:-1], "2024-01-22,999"])
+    assert main(["calibrate", str(other), *TINY, "--resume", str(source), "--out", str(tmp_path / "x")]) == 2
+    assert "different calibration spec or data" in capsys.readouterr().err
+    make_spec(good_rows)  # the original data again
+    # a damaged history is refused
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "abc.db").write_bytes(b"garbage" * 500)
+    assert main(["calibrate", str(spec), *TINY, "--resume", str(broken), "--out", str(tmp_path / "y")]) == 2
+    assert "not a readable database" in capsys.readouterr().err
+    # the kept history resumes to a finished calibration
+    assert main(["calibrate", str(spec), *TINY, "--resume", str(source), "--out", str(tmp_path / "z")]) == 0
+    assert (tmp_path / "z" / "report.html").is_file() and not (tmp_path / "z" / "INCOMPLETE").exists()
