@@ -53,6 +53,15 @@ def drop_store(folder: Path) -> None:
         (folder / (FILE + suffix)).unlink(missing_ok=True)
 
 
+def discard_run(folder: Path) -> None:
+    """Remove the folder of a run interrupted before any replication finished (it holds
+    only the marker and an empty store)."""
+    from sim.results import release
+
+    drop_store(folder)
+    release(folder)
+
+
 def run_fingerprint(scenario: dict[str, Any], seed: int) -> str:
     return fingerprint({"scenario": scenario, "seed": seed})
 

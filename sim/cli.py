@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.checkpoint import ReplicationStore, drop_store, resume_folder, run_fingerprint
+from sim.checkpoint import ReplicationStore, discard_run, drop_store, resume_folder, run_fingerprint
 from sim.inputs import InputWarning
 from sim.loading import SpecError, dump_scenario, load_scenario
 from sim.report import format as fmt
@@ -119,16 +119,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                 )
         except KeyboardInterrupt:
             kept = min(store.count(), args.replications)
-            if kept:
-                print(
-                    f"interrupted: {kept} of {args.replications} replications are kept in {out}; "
-                    "finish with\n"
-                    f"  campaign-sim run {args.file} --resume {out}  (same --seed, --set and -n)",
-                    file=sys.stderr,
-                )
-            else:
-                print("interrupted before any replication finished: nothing was kept", file=sys.stderr)
-            return 130
+            reps = None
+    if reps is None:
+        if kept:
+            print(
+                f"interrupted: {kept} of {args.replications} replications are kept in {out}; finish with\n"
+                f"  campaign-sim run {args.file} --resume {out}  (same --seed, --set and -n)",
+                file=sys.stderr,
+            )
+        else:
+            print("interrupted before any replication finished: nothing was kept", file=sys.stderr)
+            if not args.resume:
+                discard_run(out)  # an empty folder would only look like a result
+        return 130
     write_table(out, "daily", reps.daily, csv=False)
     write_table(out, "channels", reps.channels, csv=False)
     write_table(out, "summary", reps.summary.assign(currency=sc.currency))

@@ -103,6 +103,19 @@ def inject(
     return True, kids
 
 
+def rng_for(label: str) -> random.Random:
+    """The moment's randomness: ``FAULT_SEED`` varies it between rounds of the tests."""
+    return random.Random(f"{os.environ.get('FAULT_SEED', '')}:{label}")
+
+
+def record(label: str, hit: bool) -> None:
+    """Append to ``FAULT_LOG`` (when set) whether a fault was injected, for the closing
+    figures (the test's own assertions decide whether it was survived)."""
+    if path := os.environ.get("FAULT_LOG"):
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{label}\t{'injected' if hit else 'missed'}\n")
+
+
 def reap(pids: set[int], timeout: float = 10.0) -> set[int]:
     """Descendants still alive after ``timeout`` seconds (then killed, so no test leaks)."""
     wait_for(lambda: not any(alive(p) for p in pids), timeout)

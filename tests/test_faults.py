@@ -6,7 +6,6 @@ non-database stores, a second writer and a full disk give one clear line."""
 from __future__ import annotations
 
 import importlib.util
-import random
 import signal
 import subprocess
 from pathlib import Path
@@ -67,12 +66,13 @@ def _clean(folder: Path) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "kill9"])
 def test_run_interrupted_keeps_finished_replications_and_resumes_to_the_same_result(tmp_path, sig) -> None:
-    rng = random.Random(sig)
+    rng = faults.rng_for(f"run{sig}")
     assert main(["run", SPRINT, *RUN, "--out", str(tmp_path / "whole")]) == 0
     broken = tmp_path / "broken"
     proc = faults.start(["run", SPRINT, *RUN, "--jobs", "2", "--out", str(broken)], tmp_path)
     store = broken / "replications.sqlite"
     hit, kids = faults.inject(proc, lambda: faults.rows(store, "reps") >= 1, sig, rng)
+    faults.record(f"run {sig.name}", hit)
     err = proc.stderr.read()
     assert "Traceback" not in err
     if hit:
@@ -97,12 +97,13 @@ def _experiment(tmp_path: Path, command: str, **fmt: str) -> Path:
     "command, sig", [("sweep", signal.SIGKILL), ("sobol", signal.SIGINT)], ids=["sweep-kill9", "sobol-sigint"]
 )
 def test_study_interrupted_resumes_to_the_same_tables(tmp_path, command: str, sig) -> None:
-    rng = random.Random(f"{command}{sig}")
+    rng = faults.rng_for(f"{command}{sig}")
     exp = _experiment(tmp_path, command)
     assert main([command, str(exp), "--out", str(tmp_path / "whole")]) == 0
     broken = tmp_path / "broken"
     proc = faults.start([command, str(exp), "--jobs", "2", "--out", str(broken)], tmp_path)
     hit, kids = faults.inject(proc, lambda: faults.rows(broken / "store.sqlite", "runs") >= 1, sig, rng, 1.0)
+    faults.record(f"{command} {sig.name}", hit)
     err = proc.stderr.read()
     assert "Traceback" not in err
     if hit:
@@ -199,3 +200,28 @@ def test_full_disk_gives_one_line_and_keeps_what_was_written(small_disk, capsys)
     for f in out.glob("*.parquet"):  # whatever was published is whole
         pd.read_parquet(f)
     assert not list(out.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("finished", [0, 1])
+def test_ctrl_c_says_what_was_kept_only_when_true(tmp_path, monkeypatch, capsys, finished: int) -> None:
+    import sim.cli as cli
+
+    real = cli.run_replications
+
+    def stop_after(scenario, n, **kw):
+        def on_result(r, res):
+            kw["on_result"](r, res)
+            raise KeyboardInterrupt
+
+        if not finished:
+            raise KeyboardInterrupt
+        return real(scenario, n, **{**kw, "on_result": on_result})
+
+    monkeypatch.setattr(cli, "run_replications", stop_after)
+    out = tmp_path / "r"
+    assert main(["run", SPRINT, *RUN, "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    if finished:
+        assert "1 of 8 replications are kept" in err and (out / "INCOMPLETE").exists()
+    else:
+        assert "nothing was kept" in err and "kept in" not in err and not out.exists()

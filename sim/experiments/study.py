@@ -28,6 +28,7 @@ from sim.experiments.spec import Experiment
 from sim.experiments.store import RunStore
 from sim.kpis import SUMMARY_KPIS
 from sim.loading import SpecError, dump_scenario, scenario_from_dict
+from sim.resources import check_memory
 from sim.results import atomic_write, open_folder, provenance, write_json, write_table
 from sim.stores import fingerprint
 
@@ -66,6 +67,18 @@ def results_folder(out: str | Path | None, exp: Experiment) -> Path:
     return open_folder(path)
 
 
+def check_sweep_memory(exp: Experiment, jobs: int) -> None:
+    """Refuse up front when the largest population the design reaches cannot fit."""
+    sizes = [int(exp.base.get("population", {}).get("size", 0) or 0)]
+    for f in exp.spec.factors.values():
+        if "population.size" in f.paths:
+            sizes += [int(v) for v in (*f.levels, f.low, f.high) if isinstance(v, int | float)]
+    if (largest := max(sizes)) > 0:
+        base = scenario_from_dict(exp.base, exp.scenario_file)
+        big = base.model_copy(update={"population": base.population.model_copy(update={"size": largest})})
+        check_memory(big, jobs, source=f"{exp.source}: population.size")
+
+
 def spec_fingerprint(exp: Experiment) -> str:
     """What the stored runs depend on: the resolved base scenario, factors, design, seed and
     replications (not the KPIs shown, the analysis settings or the description)."""
@@ -87,6 +100,7 @@ def run_sweep(
 ) -> Sweep:
     """Run what the store lacks and rebuild the tables. The store must belong to this
     experiment; records failing their checksum are refused, or recomputed with ``repair``."""
+    check_sweep_memory(exp, jobs)
     folder = results_folder(out, exp)
     design = expand_design(exp)
     plan = run_plan(exp, design)

@@ -4,7 +4,6 @@ workers; a resume with other data or a damaged history is refused with one line.
 from __future__ import annotations
 
 import importlib.util
-import random
 import signal
 from pathlib import Path
 
@@ -28,9 +27,10 @@ def test_killed_calibration_resumes_and_foreign_or_damaged_history_is_refused(
         proc,
         lambda: faults.rows(partial / "abc.db", "populations") >= 2,
         signal.SIGKILL,
-        random.Random(7),
+        faults.rng_for("calibrate"),
         0.3,
     )
+    faults.record("calibrate SIGKILL", hit)
     assert "Traceback" not in proc.stderr.read()
     if hit:
         assert faults.reap(kids) == set(), "workers outlived the driver"
