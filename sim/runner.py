@@ -127,22 +127,22 @@ def run_replications(
     Refuses up front (SpecError) when the runs cannot fit in memory. ``done``: replications
     already computed (a resumed run), not run again; ``on_result(r, result)`` is called as
     each finishes (to keep it)."""
-    from sim.lifeline import mark_driver
+    from sim.lifeline import lifeline
     from sim.resources import check_memory
 
     check_memory(scenario, min(jobs, replications) if jobs > 0 else 1)
-    mark_driver()
     seeds = spawn_seeds(seed, replications)
     results: dict[int, RunResult] = dict(done or {})
     batches = _batches([(r, ss) for r, ss in enumerate(seeds) if r not in results], jobs)
-    parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", backend=backend)
-    for batch in parallel(delayed(_run_batch)(scenario, b, probe) for b in batches):
-        for r, res in batch:
-            results[r] = res
-            if on_result is not None:
-                on_result(r, res)
-        if on_done is not None:
-            on_done(len(batch))
+    with lifeline(backend):  # workers exit if this process dies
+        parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", backend=backend)
+        for batch in parallel(delayed(_run_batch)(scenario, b, probe) for b in batches):
+            for r, res in batch:
+                results[r] = res
+                if on_result is not None:
+                    on_result(r, res)
+            if on_done is not None:
+                on_done(len(batch))
     return collect({r: results[r] for r in range(replications)}, seeds)
 
 

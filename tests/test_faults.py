@@ -73,10 +73,11 @@ def test_run_interrupted_keeps_finished_replications_and_resumes_to_the_same_res
     store = broken / "replications.sqlite"
     hit, kids = faults.inject(proc, lambda: faults.rows(store, "reps") >= 1, sig, rng)
     faults.record(f"run {sig.name}", hit)
+    left = faults.reap(kids)  # before reading stderr: a surviving worker would hold it open
     err = proc.stderr.read()
     assert "Traceback" not in err
     if hit:
-        assert faults.reap(kids) == set(), "workers outlived the driver"
+        assert left == set(), "workers outlived the driver"
         kept = faults.rows(store, "reps")
         assert (broken / "INCOMPLETE").exists() and kept >= 1
         if sig == signal.SIGINT and proc.returncode == 130 and "replications are kept" in err:
@@ -104,10 +105,11 @@ def test_study_interrupted_resumes_to_the_same_tables(tmp_path, command: str, si
     proc = faults.start([command, str(exp), "--jobs", "2", "--out", str(broken)], tmp_path)
     hit, kids = faults.inject(proc, lambda: faults.rows(broken / "store.sqlite", "runs") >= 1, sig, rng, 1.0)
     faults.record(f"{command} {sig.name}", hit)
+    left = faults.reap(kids)  # before reading stderr: a surviving worker would hold it open
     err = proc.stderr.read()
     assert "Traceback" not in err
     if hit:
-        assert faults.reap(kids) == set(), "workers outlived the driver"
+        assert left == set(), "workers outlived the driver"
         assert (broken / "INCOMPLETE").exists()
     assert main([command, str(exp), "--out", str(broken)]) == 0
     _same_tables(tmp_path / "whole", broken, ("runs", "daily", "design"), drop=("seconds",))

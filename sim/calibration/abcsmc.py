@@ -23,7 +23,7 @@ from pyabc.sampler import Sampler
 
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import Prior
-from sim.lifeline import mark_driver, watch_parent
+from sim.lifeline import lifeline, watch_parent
 
 MODEL, SAMPLER = 0, 1  # first spawn-key element: which stream a seed belongs to
 
@@ -199,7 +199,6 @@ def run_abc(
     inf = spec.inference
     priors = pyabc.Distribution(**{p.name: prior_rv(p.prior) for p in spec.fitted})
     cap = budget if budget is not None else inf.budget
-    mark_driver()
     sampler = SeededSampler(spec.seed, jobs, backend, inf.batch, on_done, budget=cap)
     abc = pyabc.ABCSMC(
         CalibrationModel(simulator, spec.seed),
@@ -219,11 +218,12 @@ def run_abc(
         if stats is not None:
             stats.update(simulations_run=0, stopped_by_budget=False)
         return abc.history
-    history = abc.run(
-        minimum_epsilon=inf.min_epsilon,
-        max_nr_populations=inf.generations - done,
-        min_acceptance_rate=inf.min_acceptance_rate,
-    )
+    with lifeline(backend):  # workers exit if this process dies
+        history = abc.run(
+            minimum_epsilon=inf.min_epsilon,
+            max_nr_populations=inf.generations - done,
+            min_acceptance_rate=inf.min_acceptance_rate,
+        )
     if stats is not None:
         stats.update(simulations_run=sampler.used, stopped_by_budget=sampler.exhausted)
     if history.max_t is None or history.max_t < 0:

@@ -15,7 +15,7 @@ from joblib import Parallel, delayed
 
 from sim.calibration.posterior import resample
 from sim.calibration.simulate import Simulator
-from sim.lifeline import watch_parent
+from sim.lifeline import lifeline, watch_parent
 
 PREDICTIVE = 2  # spawn-key stream of predictive draws (see sim.calibration.abcsmc)
 
@@ -48,11 +48,12 @@ def predictive_draws(
     size = max(1, len(items) // (4 * max(jobs, 1)))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     results: dict[int, np.ndarray] = {}
-    parallel = Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")
-    for part in parallel(delayed(_simulate_many)(simulator, c) for c in chunks):
-        results.update(part)
-        if on_done is not None:
-            on_done(len(part))
+    with lifeline(backend):  # workers exit if this process dies
+        parallel = Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")
+        for part in parallel(delayed(_simulate_many)(simulator, c) for c in chunks):
+            results.update(part)
+            if on_done is not None:
+                on_done(len(part))
     frames = [simulator.frame(results[k]).assign(draw=k) for k in sorted(results)]
     out = pd.concat(frames, ignore_index=True)
     for name in names:

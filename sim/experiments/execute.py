@@ -68,7 +68,8 @@ def parallel_backend(kind: Backend, jobs: int, scheduler: str | None = None) -> 
     ``dask`` connects a client to ``scheduler`` (``tcp://host:8786``) or, when none is
     given, starts a ``LocalCluster`` of ``jobs`` single-threaded worker processes."""
     if kind == "loky":
-        with parallel_config(backend="loky", n_jobs=jobs):
+        # new workers start the lifeline: they exit if this process dies (sim.lifeline)
+        with parallel_config(backend="loky", n_jobs=jobs, initializer=watch_parent):
             yield jobs
         return
     from distributed import Client, LocalCluster
