@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS reps (
     summary TEXT NOT NULL,
     daily BLOB NOT NULL,
     channels BLOB NOT NULL,
+    limits BLOB NOT NULL,
     checksum TEXT NOT NULL
 )
 """
@@ -72,6 +73,12 @@ def _parquet(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def _frame(data: bytes) -> pd.DataFrame:
+    df = pd.read_parquet(io.BytesIO(data))
+    # an empty table comes back with typed columns; keep the object columns it was built with
+    return df.astype(object) if df.empty else df
+
+
 class ReplicationStore:
     def __init__(self, folder: Path, print_: str) -> None:
         self.path = folder / FILE
@@ -95,11 +102,11 @@ class ReplicationStore:
 
     def put(self, r: int, res: RunResult) -> None:
         summary = json.dumps(res.summary)
-        daily, channels = _parquet(res.daily), _parquet(res.channels)
+        daily, channels, limits = _parquet(res.daily), _parquet(res.channels), _parquet(res.limits)
         with self.con:
             self.con.execute(
-                "INSERT OR REPLACE INTO reps VALUES (?, ?, ?, ?, ?)",
-                (r, summary, daily, channels, checksum(str(r), summary, daily, channels)),
+                "INSERT OR REPLACE INTO reps VALUES (?, ?, ?, ?, ?, ?)",
+                (r, summary, daily, channels, limits, checksum(str(r), summary, daily, channels, limits)),
             )
 
     def count(self) -> int:
@@ -111,15 +118,14 @@ class ReplicationStore:
         want = set(wanted)
         out: dict[int, RunResult] = {}
         bad = []
-        for r, summary, daily, channels, check in self.con.execute("SELECT * FROM reps ORDER BY replication"):
+        rows = self.con.execute("SELECT * FROM reps ORDER BY replication")
+        for r, summary, daily, channels, limits, check in rows:
             if r not in want:
                 continue
-            if check != checksum(str(r), summary, daily, channels):
+            if check != checksum(str(r), summary, daily, channels, limits):
                 bad.append(r)
                 continue
-            out[r] = RunResult(
-                pd.read_parquet(io.BytesIO(daily)), pd.read_parquet(io.BytesIO(channels)), json.loads(summary)
-            )
+            out[r] = RunResult(_frame(daily), _frame(channels), json.loads(summary), _frame(limits))
         if bad and not repair:
             raise SpecError(
                 str(self.path),

@@ -121,10 +121,8 @@ def reap(pids: set[int], timeout: float = 10.0) -> set[int]:
     wait_for(lambda: not any(alive(p) for p in pids), timeout)
     left = {p for p in pids if alive(p)}
     for p in left:
-        try:
+        with contextlib.suppress(OSError):
             print("survivor", p, Path(f"/proc/{p}/cmdline").read_text().replace("\0", " ")[:160])
-        except OSError:
-            pass
     for p in left:
         with contextlib.suppress(OSError):
             os.kill(p, signal.SIGKILL)

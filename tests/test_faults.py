@@ -83,7 +83,7 @@ def test_run_interrupted_keeps_finished_replications_and_resumes_to_the_same_res
         if sig == signal.SIGINT and proc.returncode == 130 and "replications are kept" in err:
             assert f"{kept} of 8 replications are kept" in err
         assert main(["run", SPRINT, *RUN, "--resume", str(broken)]) == 0
-    _same_tables(tmp_path / "whole", broken, ("summary", "daily", "channels"))
+    _same_tables(tmp_path / "whole", broken, ("summary", "daily", "channels", "limits"))
     _clean(broken)
     assert not store.exists()
 
