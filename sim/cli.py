@@ -174,14 +174,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Backends each command can run on (commands not listed take no --backend).
+#: Backends each command can run on (a command not listed is left to its own choices).
 BACKENDS = {
     "sweep": ("loky", "dask"),
     "sobol": ("loky", "dask"),
     "compare": ("loky", "dask"),
+    "optimize": ("loky", "dask"),
     "calibrate": ("loky",),
 }
-AT_LEAST_ONE = ("replications", "jobs", "budget")
+AT_LEAST_ONE = ("replications", "jobs", "budget", "trials")
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -201,13 +202,12 @@ def check_arguments(args: argparse.Namespace) -> None:
         if isinstance(value, str) and Path(value).exists() and not Path(value).is_dir():
             problems.append(f"--{name} {value} is a file, not a folder")
     backend = getattr(args, "backend", None)
-    if backend is not None:
-        supported = BACKENDS.get(args.command, ("loky",))
-        if backend not in supported:
-            problems.append(
-                f"--backend {backend!r}: {args.command} supports {' and '.join(supported)}"
-                + ("" if backend in ("loky", "dask") else " (unknown backend)")
-            )
+    supported = BACKENDS.get(args.command)
+    if backend is not None and supported is not None and backend not in supported:
+        problems.append(
+            f"--backend {backend!r}: {args.command} supports {' and '.join(supported)}"
+            + ("" if backend in ("loky", "dask") else " (unknown backend)")
+        )
     if problems:
         raise SpecError("arguments", problems)
 
