@@ -4,7 +4,8 @@ inherits them without a line of its own.
 
 - Numbers are finite: ``nan`` and ``inf`` are valid TOML floats but never a meaningful
   rate, share, amount or bound here (``allow_inf_nan=False``, also inside tables, lists
-  and distribution tables).
+  and distribution tables); a field that documents ``inf`` as "open" says so with
+  :data:`OpenBound`.
 - Numbers are at most 1e15 in size (a larger integer would not fit the model's
   float64/int64 columns exactly; no count or amount in a campaign comes near it).
 - No silent coercions: a boolean is not a number, a string is neither a number nor a
@@ -27,7 +28,7 @@ import types
 import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import AfterValidator, AllowInfNan, BaseModel, ConfigDict, ValidationInfo, field_validator
 
 NUMBER = (int, float)
 
@@ -51,6 +52,16 @@ def _check_kind(cls: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
     if field is not None and (problem := coercion_problem(value, field.annotation)):
         raise ValueError(problem)
     return value
+
+
+def _not_nan(x: float) -> float:
+    if math.isnan(x):
+        raise ValueError("nan is not a bound; use inf or -inf for an open side")
+    return x
+
+
+#: A bound where ``inf``/``-inf`` documents "no bound on this side" (nan is still refused).
+OpenBound = typing.Annotated[float, AllowInfNan(True), AfterValidator(_not_nan)]
 
 
 class Strict(BaseModel):

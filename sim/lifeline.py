@@ -17,6 +17,7 @@ initializer: :func:`lifeline` is the joblib configuration that does it (used aro
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -41,6 +42,9 @@ def watch_parent() -> None:
         return
     _watching = True
     parent = os.getppid()
+    # Ctrl-C reaches the whole process group: the driver handles it (and stops the
+    # workers); a worker interrupted mid-task would only print tracebacks
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:

@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 
 from sim.experiments.edits import check_factors, edited
 from sim.experiments.spec import Design, ExperimentSpec, Factor
+from sim.inputs import OpenBound
 from sim.kpis import INCREMENTAL_KPIS
 from sim.loading import SpecError, load_spec, parse_override, resolve_bases, scenario_from_dict
 from sim.scenario import Scenario, Strict
@@ -46,7 +47,7 @@ class Pattern(Strict):
     arms: dict[str, Arm] = Field(default_factory=dict, description="named arms, for measures with more")
     kpi: str
     measure: Literal[tuple(MEASURES)]  # type: ignore[valid-type]
-    band: tuple[float, float] = Field(description="[low, high]; inf and -inf leave a side open")
+    band: tuple[OpenBound, OpenBound] = Field(description="[low, high]; inf and -inf leave a side open")
     require: Literal["estimate", "interval"] = Field(
         "estimate", description="the estimate, or its whole 95% interval, must lie in the band"
     )
