@@ -44,7 +44,8 @@ def watch_parent() -> None:
     parent = os.getppid()
     # Ctrl-C reaches the whole process group: the driver handles it (and stops the
     # workers); a worker interrupted mid-task would only print tracebacks
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if threading.current_thread() is threading.main_thread():  # dask runs tasks in threads
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:
