@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -166,3 +167,38 @@ def evaluate(
 def hit_columns(summary: Mapping[str, float], targets: Mapping[str, Any]) -> dict[str, float]:
     """For one replication's summary row: ``hit_<kpi>`` = 1.0 when it meets the target, else 0.0."""
     return {f"hit_{kpi}": float(hits([summary.get(kpi, math.nan)], t)[0]) for kpi, t in targets.items()}
+
+
+_TARGET_ARG = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*(\S+)\s*$")
+
+
+def parse_target_args(args: Iterable[str]) -> tuple[dict[str, Any], list[str]]:
+    """Command-line targets ``KPI>=X`` / ``KPI<=X`` (``_`` allowed in numbers, e.g. 24_000_000)
+    as ``{kpi: Target}``, two bounds on one KPI merged; and one message per bad argument
+    (malformed, not a finite number, unknown KPI with the nearest name)."""
+    from sim.scenario import Target
+
+    bounds_of: dict[str, dict[str, float]] = {}
+    problems: list[str] = []
+    for arg in args:
+        m = _TARGET_ARG.match(arg)
+        if not m:
+            problems.append(f"--target {arg!r}: expected KPI>=NUMBER or KPI<=NUMBER")
+            continue
+        kpi, op, text = m.groups()
+        try:
+            value = float(text.replace("_", ""))
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            problems.append(f"--target {arg!r}: {text!r} is not a finite number")
+            continue
+        bounds_of.setdefault(kpi, {})["at_least" if op == ">=" else "at_most"] = value
+    problems += [f"--target: {p.removeprefix('targets.')}" for p in unknown_target_problems(bounds_of)]
+    out: dict[str, Any] = {}
+    for kpi, b in bounds_of.items():
+        try:
+            out[kpi] = Target(**b)
+        except ValueError as exc:
+            problems.append(f"--target {kpi}: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}")
+    return out, problems

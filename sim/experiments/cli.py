@@ -18,6 +18,7 @@ from sim.loading import SpecError, load_scenario
 from sim.report import format as fmt
 from sim.results import prepare_out, provenance
 from sim.scenario import Scenario
+from sim.targets import parse_target_args
 
 COMPARE_KPIS = ["conversions", "net_value", "roi", "cost_per_acquisition", "complaints_per_10k", "total_cost"]
 
@@ -75,6 +76,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar=("NAME", "KEY=VALUE"),
         help="a named variant of the first scenario: NAME then --set style edits (repeatable)",
+    )
+    c.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        default=[],
+        metavar="KPI>=X",
+        help="a target on a summary KPI, KPI>=X or KPI<=X (repeatable; replaces the first "
+        "scenario's [targets] for that KPI)",
     )
     c.add_argument("-n", "--replications", type=int, default=50)
     c.add_argument("--seed", type=int, default=0)
@@ -191,8 +201,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _check(args)
     if args.replications < 2:
         raise SpecError("arguments", ["-n must be at least 2"])
+    cli_targets, problems = parse_target_args(args.targets)
+    if problems:
+        raise SpecError("compare", problems)
     options = compare_options(args.files, args.variants, args.sets)
     names = list(options)
+    first = next(iter(options.values()))[1]
+    targets = {**dict(first.targets or {}), **cli_targets}
     out = prepare_out(args.out, "compare-" + "-vs-".join(names)[:80])
     with tqdm(total=len(names) * args.replications, desc="compare", unit="run", file=sys.stderr) as bar:
         cmp = compare(
@@ -203,9 +218,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
             backend=args.backend,
             scheduler=args.scheduler,
             on_done=bar.update,
+            targets=targets,
         )
     manifest = {
         "command": "compare",
+        "targets": args.targets,
         "overrides": args.sets,
         "variants": args.variants,
         "seed": args.seed,

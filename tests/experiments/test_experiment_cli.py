@@ -105,12 +105,29 @@ def test_compare_variants_three_options(tmp_path: Path, capsys) -> None:
     assert "P(best)" in html and not re.search(r"\de[+-]\d", html)
 
 
+def test_compare_targets_from_the_command_line(tmp_path: Path, capsys) -> None:
+    scenario = ROOT / "scenarios" / "deposit_sprint.toml"
+    args = ["compare", str(scenario), "--variant", "rich", "offer.bonus_bp=70", "-n", "3"]
+    args += ["--target", "conversions>=1", "--target", "complaints_per_10k<=1_000", "--out", str(tmp_path)]
+    assert main([*args, *sets(TINY[:-1])]) == 0
+    targets = pd.read_csv(tmp_path / "targets.csv")
+    got = targets.set_index(["option", "kpi"])["p_hit"]
+    # both targets cannot miss at this size, for both options
+    assert got.loc[("deposit_sprint", "conversions")] == 1.0
+    assert got.loc[("rich", "complaints_per_10k")] == 1.0
+    assert json.loads((tmp_path / "manifest.json").read_text())["targets"][0] == "conversions>=1"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         ([], "at least two options"),
         (["--variant", "budget.total=5"], "give a NAME"),
         (["--variant", "x", "budget.totl=5"], "--variant x: budget"),
+        (["--variant", "x", "--target", "conversion>=5"], "did you mean 'conversions'"),
+        (["--variant", "x", "--target", "roi>5"], "expected KPI>=NUMBER"),
+        (["--variant", "x", "--target", "roi>=nan"], "not a finite number"),
+        (["--variant", "x", "--target", "roi>=2", "--target", "roi<=1"], "at_most (1.0) is below"),
     ],
 )
 def test_compare_misuse_exits_2(tmp_path: Path, capsys, args: list[str], message: str) -> None:
