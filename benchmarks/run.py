@@ -16,7 +16,12 @@ Writes ``benchmarks/results.md`` and ``benchmarks/results.csv``:
 - the cost of the campaign-off baseline arm (:mod:`sim.baseline`): the same run paired with
   its counterfactual ("paired" rows), against the campaign arm alone. The engine and
   throughput rows measure the campaign arm alone (``baseline=false``) so they stay
-  comparable with earlier figures; ``campaign-sim run`` pairs by default.
+  comparable with earlier figures; ``campaign-sim run`` pairs by default;
+- start-up: wall time of ``campaign-sim --help`` and ``campaign-sim validate`` in fresh
+  processes against ``python -c "import pandas"`` on the same machine (target: at most 2x).
+
+``--only KIND[,KIND]`` (engine, paired, reference, throughput, app, optimizer, startup) measures only those
+rows and merges them into the existing results (the other rows are kept as they were).
 """
 
 from __future__ import annotations
@@ -90,6 +95,40 @@ def measure(kind: str, customers: int, days: int, agents: bool, repeats: int) ->
         "ns_per_customer_day": wall / (customers * days) * 1e9,
         "runs_per_s": 1 / wall,
     }
+
+
+STARTUP = {
+    "import pandas": ["-c", "import pandas"],
+    "campaign-sim --help": ["-m", "sim.cli", "--help"],
+    "campaign-sim validate": ["-m", "sim.cli", "validate", str(SCENARIO)],
+}
+
+
+def startup(repeats: int) -> list[dict]:
+    """Median wall time of each start-up command over ``repeats`` fresh processes (the
+    commands alternate, so a change in the machine's load hits all of them alike)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    times: dict[str, list[float]] = {name: [] for name in STARTUP}
+    for _ in range(repeats):
+        for name, args in STARTUP.items():
+            t = time.perf_counter()
+            subprocess.run([sys.executable, *args], check=True, capture_output=True, env=env, cwd=ROOT)
+            times[name].append(time.perf_counter() - t)
+    pandas = statistics.median(times["import pandas"])
+    return [
+        {
+            "benchmark": "startup",
+            "command": name,
+            "customers": 0,
+            "days": 0,
+            "agents": False,
+            "workers": 1,
+            "repeats": repeats,
+            "wall_s": statistics.median(t),
+            "x_pandas": statistics.median(t) / pandas,
+        }
+        for name, t in times.items()
+    ]
 
 
 def throughput(customers: int, days: int, workers: int, runs: int) -> dict:
@@ -172,18 +211,22 @@ def main() -> int:
     p.add_argument("--repeats", type=int, default=3, help="fresh processes per size (median)")
     p.add_argument("--reference-size", type=int, default=5000, help="customers of the reference run")
     p.add_argument("--throughput-runs", type=int, default=120)
-    p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--startup-repeats", type=int, default=7)
     p.add_argument(
         "--only",
-        choices=["app", "optimizer"],
-        help="run only this row and print it (app: result files untouched; optimizer: writes "
-        "benchmarks/optimizer.md/.csv only)",
+        default=",".join(KINDS),
+        help="rows to measure, comma-separated (merged into the results); 'app' alone prints its row "
+        "and leaves the result files untouched",
     )
+    p.add_argument("--child", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
         print(json.dumps(child(json.loads(a.child))))
         return 0
-    if a.only == "app":
+    only = set(a.only.split(","))
+    if unknown := only - set(KINDS):
+        p.error(f"--only: unknown {sorted(unknown)}; choose from {', '.join(KINDS)}")
+    if only == {"app"}:
         r = app_update()
         print(
             _line(r),
@@ -194,25 +237,35 @@ def main() -> int:
             flush=True,
         )
         return 0
-    optimizer_rows()  # benchmarks/optimizer.md and .csv
-    if a.only == "optimizer":
-        return 0
+    if "optimizer" in only:
+        optimizer_rows()  # benchmarks/optimizer.md and .csv
+        if only == {"optimizer"}:
+            return 0
     rows = []
     sizes = [int(s) for s in a.sizes.split(",")]
-    for n in sizes:
+    for n in sizes if "engine" in only else ():
         for agents in (False, True):
             rows.append(measure("engine", n, a.days, agents, a.repeats))
             print(_line(rows[-1]), flush=True)
-    for n in sizes:
+    for n in sizes if "paired" in only else ():
         rows.append(measure("paired", n, a.days, False, a.repeats))
         print(_line(rows[-1]), flush=True)
-    rows.append(measure("reference", a.reference_size, a.days, False, 1))
-    print(_line(rows[-1]), flush=True)
-    for w in (1, 2):
+    if "reference" in only:
+        rows.append(measure("reference", a.reference_size, a.days, False, 1))
+        print(_line(rows[-1]), flush=True)
+    for w in (1, 2) if "throughput" in only else ():
         rows.append(throughput(10_000, 60, w, a.throughput_runs))
         print(_line(rows[-1]), flush=True)
-    rows.append(app_update())
-    print(_line(rows[-1]), flush=True)
+    if "app" in only:
+        rows.append(app_update())
+        print(_line(rows[-1]), flush=True)
+    if "startup" in only:
+        for r in startup(a.startup_repeats):
+            rows.append(r)
+            print(_line(r), flush=True)
+    if only != set(KINDS):
+        rows = [r for r in _read_rows() if _kind(r) not in only] + rows
+        rows.sort(key=lambda r: KINDS.index(_kind(r)))
     write(rows, a)
     return 0
 
@@ -231,7 +284,42 @@ def optimizer_rows() -> None:
     print(markdown(r), flush=True)
 
 
+KINDS = ("engine", "paired", "reference", "throughput", "app", "optimizer", "startup")
+_INT = ("customers", "days", "workers", "repeats")
+
+
+def _kind(row: dict) -> str:
+    """The --only kind a results row belongs to."""
+    return {"app_update": "app"}.get(row["benchmark"], row["benchmark"])
+
+
+def _read_rows() -> list[dict]:
+    """The rows of the last results.csv, typed back (to merge a partial run into them)."""
+    path = OUT / "results.csv"
+    if not path.is_file():
+        return []
+    rows = []
+    with open(path, newline="") as f:
+        for raw in csv.DictReader(f):
+            r: dict = {}
+            for k, v in raw.items():
+                if v == "" or v is None:
+                    continue
+                if k in _INT:
+                    r[k] = int(v)
+                elif k == "agents":
+                    r[k] = v == "True"
+                elif k in ("benchmark", "command"):
+                    r[k] = v
+                else:
+                    r[k] = float(v)
+            rows.append(r)
+    return rows
+
+
 def _line(r: dict) -> str:
+    if r["benchmark"] == "startup":
+        return f"startup    {r['command']:<24} {r['wall_s']:.3f}s {r['x_pandas']:.2f}x import pandas"
     return f"{r['benchmark']:<10} n={r['customers']:>8} agents={r['agents']!s:<5} workers={r['workers']} " + (
         f"{r['wall_s']:.3f}s {r['ns_per_customer_day']:.1f} ns/customer-day {r['runs_per_s']:.2f} runs/s"
     )
@@ -239,7 +327,7 @@ def _line(r: dict) -> str:
 
 def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, bool]]:
     eng = {(r["customers"], r["agents"]): r for r in rows if r["benchmark"] == "engine"}
-    ref = next(r for r in rows if r["benchmark"] == "reference")
+    ref = next((r for r in rows if r["benchmark"] == "reference"), None)
     tp = {r["workers"]: r["runs_per_s"] for r in rows if r["benchmark"] == "throughput"}
     out = []
     if (big := eng.get((1_000_000, False))) and (big_a := eng.get((1_000_000, True))):
@@ -248,7 +336,7 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, bool]]:
         out.append(("1M x 90 days, with agent objects <= 10 s", with_agents, big_a["wall_s"] <= 10))
         peak = max(big["peak_mb"], big_a["peak_mb"])
         out.append(("1M peak memory <= 1.5 GB (whole process)", f"{peak:.0f} MB", peak <= 1536))
-    if mid := eng.get((100_000, False)):
+    if (mid := eng.get((100_000, False))) and ref:
         ratio = ref["ns_per_customer_day"] / mid["ns_per_customer_day"]
         label = f">= 50x the per-agent reference at 100k (reference at {ref['customers']}, per customer-day)"
         out.append((label, f"{ratio:.0f}x", ratio >= 50))
@@ -306,10 +394,17 @@ def write(rows: list[dict], a: argparse.Namespace) -> None:
         f"{time.strftime('%Y-%m-%d %H:%M')}. Scenario `scenarios/deposit_sprint.toml`, "
         f"`population.size=N`, `calendar.days=D-30` (D simulated days incl. 30 observation days).",
         "",
+        *(
+            [f"Only the `{a.only}` rows were measured then; the others are from the previous run.", ""]
+            if set(a.only.split(",")) != set(KINDS)
+            else []
+        ),
         "| benchmark | customers | days | agents | workers | wall s | peak MB | ns/customer-day | runs/s |",
         "|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        if r["benchmark"] == "startup":
+            continue
         peak = f"{r['peak_mb']:.0f}" if "peak_mb" in r else ""
         lines.append(
             f"| {r['benchmark']} | {r['customers']:,} | {r['days']} | {'yes' if r['agents'] else 'no'} | "
@@ -319,6 +414,11 @@ def write(rows: list[dict], a: argparse.Namespace) -> None:
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     sizes = [int(s) for s in a.sizes.split(",")]
     lines += [f"| {t} | {m} | {'yes' if ok else 'NO'} |" for t, m, ok in targets(rows, sizes)]
+    if up := [r for r in rows if r["benchmark"] == "startup"]:
+        lines += ["", "| start-up (fresh process, median) | wall s | x `import pandas` |", "|---|---:|---:|"]
+        lines += [f"| `{r['command']}` | {r['wall_s']:.3f} | {r['x_pandas']:.2f} |" for r in up]
+        worst = max(r["x_pandas"] for r in up if r["command"] != "import pandas")
+        lines += [f"| target: at most 2x `import pandas` | | {'met' if worst <= 2 else 'NOT met'} |"]
     lines += ["", "| baseline arm (campaign-off counterfactual) | extra wall time |", "|---|---:|"]
     lines += [f"| {n:,} customers x {a.days} days | {extra} |" for n, extra in baseline_cost(rows)]
     lines += [

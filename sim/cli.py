@@ -12,17 +12,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
-from tqdm import tqdm
-
-from sim.checkpoint import ReplicationStore, discard_run, drop_store, resume_folder, run_fingerprint
-from sim.inputs import InputWarning
 from sim.loading import SpecError, dump_scenario, load_scenario
-from sim.report import format as fmt
-from sim.report import kpi_table, write_report
-from sim.resources import check_memory
-from sim.results import OPEN, atomic_write, finish_folders, prepare_out, provenance, write_json, write_table
-from sim.runner import run_replications
-from sim.targets import evaluate as evaluate_targets
 
 PLUGINS = (
     "sim.experiments.cli",
@@ -34,6 +24,7 @@ PLUGINS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+
     p = argparse.ArgumentParser(prog="campaign-sim", description="Simulate financial-product campaigns.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -72,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+
     bad = 0
     for f in args.files:
         try:
@@ -89,6 +81,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _is_calibration(path: str) -> bool:
+
     try:
         from sim.calibration.spec import is_calibration
     except ModuleNotFoundError:  # calibration extra not installed
@@ -97,6 +90,22 @@ def _is_calibration(path: str) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.checkpoint import ReplicationStore, discard_run, drop_store, resume_folder, run_fingerprint
+    from sim.report import format as fmt
+    from sim.report import kpi_table, write_report
+    from sim.resources import check_memory
+    from sim.results import (
+        atomic_write,
+        prepare_out,
+        provenance,
+        write_json,
+        write_table,
+    )
+    from sim.runner import run_replications
+    from sim.targets import evaluate as evaluate_targets
+
     if args.resume is not None and args.out is not None:
         raise SpecError("arguments", ["give --out (a new run) or --resume (an interrupted one), not both"])
     sc = load_scenario(args.file, args.sets)
@@ -189,6 +198,7 @@ def check_arguments(args: argparse.Namespace) -> None:
     """Misuse any command can make, checked by argument name before the command runs, so a
     command added later gets the same checks: counts at least 1, seeds not negative,
     ``--out``/``--resume`` naming folders, ``--backend`` one the command supports."""
+
     problems = []
     for name in AT_LEAST_ONE:
         value = getattr(args, name, None)
@@ -217,6 +227,8 @@ _shown: set[str] = set()
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Input warnings as one ``warning: ...`` line; others as Python shows them."""
+    from sim.inputs import InputWarning
+
     if issubclass(category, InputWarning):
         if str(message) not in _shown:  # the same input may be validated more than once
             _shown.add(str(message))
@@ -226,6 +238,12 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sim.inputs import InputWarning
+    from sim.results import (
+        OPEN,
+        finish_folders,
+    )
+
     parser = build_parser()
     args = parser.parse_args(argv)
     OPEN.clear()
@@ -259,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def disk_full(exc: BaseException | None) -> bool:
     """Whether ``exc`` (or what caused it) is a full disk or quota, from any library."""
+
     while exc is not None:
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             return True
@@ -270,6 +289,10 @@ def disk_full(exc: BaseException | None) -> bool:
 
 def interrupted_note() -> str:
     """What an interrupt kept: only what is true (a sweep's store commits each batch)."""
+    from sim.results import (
+        OPEN,
+    )
+
     notes = []
     for folder in OPEN:
         store = folder / "store.sqlite"

@@ -8,13 +8,23 @@ vectorized and reproducible.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
-from scipy import stats
 
 from sim.inputs import StrictTagged
+
+if TYPE_CHECKING:
+    from scipy import stats
+
+
+def _stats() -> ModuleType:
+    """scipy.stats, imported when a frozen law is first asked for (it takes ~0.5 s to load)."""
+    from scipy import stats
+
+    return stats
 
 
 class _Dist(StrictTagged):
@@ -41,7 +51,7 @@ class Fixed(_Dist):
         return self.value
 
     def frozen(self) -> stats.rv_continuous:
-        return stats.uniform(self.value, 0.0)
+        return _stats().uniform(self.value, 0.0)
 
 
 class Uniform(_Dist):
@@ -59,7 +69,7 @@ class Uniform(_Dist):
         return rng.uniform(self.low, self.high, size)
 
     def frozen(self) -> stats.rv_continuous:
-        return stats.uniform(self.low, self.high - self.low)
+        return _stats().uniform(self.low, self.high - self.low)
 
 
 class Normal(_Dist):
@@ -80,7 +90,7 @@ class Normal(_Dist):
     def frozen(self) -> stats.rv_continuous:
         lo = -np.inf if self.low is None else (self.low - self.mean) / max(self.sd, 1e-12)
         hi = np.inf if self.high is None else (self.high - self.mean) / max(self.sd, 1e-12)
-        return stats.truncnorm(lo, hi, loc=self.mean, scale=max(self.sd, 1e-12))
+        return _stats().truncnorm(lo, hi, loc=self.mean, scale=max(self.sd, 1e-12))
 
 
 class LogNormal(_Dist):
@@ -94,7 +104,7 @@ class LogNormal(_Dist):
         return self.median * np.exp(rng.normal(0.0, self.sigma, size))
 
     def frozen(self) -> stats.rv_continuous:
-        return stats.lognorm(max(self.sigma, 1e-12), scale=self.median)
+        return _stats().lognorm(max(self.sigma, 1e-12), scale=self.median)
 
 
 class Beta(_Dist):
@@ -108,7 +118,7 @@ class Beta(_Dist):
         return self.low + (self.high - self.low) * rng.beta(self.a, self.b, size)
 
     def frozen(self) -> stats.rv_continuous:
-        return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
+        return _stats().beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
 
 
 Distribution = Annotated[Fixed | Uniform | Normal | LogNormal | Beta, Field(discriminator="dist")]

@@ -16,17 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tqdm import tqdm
-
-from sim.calibration.abcsmc import BudgetTooSmall
-from sim.calibration.spec import load_calibration
-from sim.calibration.workflow import calibrate, check_summary, prepare
 from sim.loading import SpecError
-from sim.results import prepare_out, release
-from sim.stores import bind_folder, check_database, file_digest, fingerprint
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+
     c = subparsers.add_parser(
         "calibrate", help="fit behaviour parameters to past campaign data (ABC-SMC) and write a report"
     )
@@ -52,6 +46,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration.spec import load_calibration
+    from sim.calibration.workflow import check_summary, prepare
+    from sim.results import prepare_out
+    from sim.stores import bind_folder, check_database
+
     if args.jobs < 1 or (args.budget is not None and args.budget < 1):
         raise SpecError("arguments", ["--jobs and --budget must be at least 1"])
     cal = load_calibration(args.spec, args.sets)
@@ -81,6 +80,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def validate_calibration(path: str, sets: list[str]) -> list[str]:
     """``campaign-sim validate`` on a calibration spec: the spec, its scenario and data
     (raises SpecError with every problem), as printable lines."""
+    from sim.calibration.spec import load_calibration
+    from sim.calibration.workflow import check_summary, prepare
+
     sim = prepare(load_calibration(path, sets))
     return [f"{path}: ok (calibration spec {sim.cal.spec.name}; run it with campaign-sim calibrate)"] + [
         f"  {line}" for line in check_summary(sim)
@@ -90,6 +92,8 @@ def validate_calibration(path: str, sets: list[str]) -> list[str]:
 def calibration_fingerprint(cal) -> str:
     """What an ABC history depends on: the spec without its run settings (inference,
     predictive, description), the resolved scenario and the data file's bytes."""
+    from sim.stores import file_digest, fingerprint
+
     spec = cal.spec.model_dump(mode="json", exclude={"description", "inference", "predictive", "name"})
     return fingerprint({"spec": spec, "scenario": cal.base, "data": file_digest(cal.data_path)})
 
@@ -98,6 +102,8 @@ def calibration_fingerprint(cal) -> str:
 def _staged(final: Path) -> Iterator[Path]:
     """Work in ``<final>.partial``; rename it to ``final`` on success, remove it on
     failure, keep it (resumable) on interrupt when it holds an ABC history."""
+    from sim.results import release
+
     work = final.with_name(final.name + ".partial")
     if work.exists():
         raise SpecError("--out", [f"{work} exists (an interrupted calibration?): resume or remove it"])
@@ -120,6 +126,11 @@ def _staged(final: Path) -> Iterator[Path]:
 
 
 def _run(args: argparse.Namespace, cal, sim, folder: Path):
+    from tqdm import tqdm
+
+    from sim.calibration.abcsmc import BudgetTooSmall
+    from sim.calibration.workflow import calibrate
+
     logging.getLogger("ABC").setLevel(logging.WARNING)  # the progress bar reports instead
     budget = args.budget if args.budget is not None else cal.spec.inference.budget
     bars: list[tqdm] = []
@@ -153,6 +164,7 @@ def _run(args: argparse.Namespace, cal, sim, folder: Path):
 
 
 def _summary(cal, out, folder: Path) -> None:
+
     level = cal.spec.predictive.level
     abc = out.abc
     stop = " (stopped by the budget: the last complete generation is the posterior)"

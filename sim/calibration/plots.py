@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never needs a display
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pyabc
@@ -15,7 +11,7 @@ import pyabc.visualization as abcplot
 
 from sim.calibration.posterior import LOG_PRIORS
 from sim.calibration.spec import CalibrationSpec
-from sim.report.plots import save_png
+from sim.report.plots import save_png, subplots
 
 
 def _label(p) -> str:
@@ -59,7 +55,7 @@ def pairs(sample: pd.DataFrame, spec: CalibrationSpec, path: Path) -> Path:
     }
     sample = pd.concat([_plotted(sample, spec), sample["weight"]], axis=1)
     if len(names) == 1:
-        fig, ax = plt.subplots(figsize=(5, 3.5))
+        fig, ax = subplots(figsize=(5, 3.5))
         abcplot.plot_kde_1d(
             sample[names], sample["weight"].to_numpy(), x=names[0], ax=ax, refval=truth or None
         )
@@ -87,7 +83,7 @@ def predictive(bands: pd.DataFrame, level: float, path: Path, unit: str = "perio
     predictive median and central band; the x axis is labelled with the data's own
     periods (``2009-05``, ``2009Q2``, ``1995`` or period numbers), one slot each."""
     columns = list(bands["column"].unique())
-    fig, axes = plt.subplots(len(columns), 1, figsize=(9, 3.4 * len(columns)), squeeze=False)
+    fig, axes = subplots(len(columns), 1, figsize=(9, 3.4 * len(columns)), squeeze=False)
     for ax, col in zip(axes[:, 0], columns, strict=True):
         b = bands[bands["column"] == col].sort_values("period").reset_index(drop=True)
         x = pd.Series(np.arange(len(b)), dtype=float)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
-from sim.experiments.compare import Comparison, compare, option_names
-from sim.experiments.outputs import write_comparison, write_sobol_tables, write_sweep
-from sim.experiments.sobol import AnalysisError, analyse
-from sim.experiments.spec import load_experiment
-from sim.experiments.study import Sweep, run_sweep
-from sim.experiments.thin import cell_warnings
 from sim.loading import SpecError, load_scenario
 from sim.report import format as fmt
-from sim.results import prepare_out, provenance
-from sim.scenario import Scenario
 from sim.targets import parse_target_args
+
+if TYPE_CHECKING:
+    from sim.experiments.compare import Comparison
+    from sim.experiments.study import Sweep
+    from sim.scenario import Scenario
+
+# The engine, pandas, SALib and dask load inside the commands, so `campaign-sim --help`
+# and `validate` start fast.
 
 COMPARE_KPIS = ["conversions", "net_value", "roi", "cost_per_acquisition", "complaints_per_10k", "total_cost"]
 
@@ -56,9 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             help="results folder (default results/<experiment>); rerunning with the same folder resumes",
         )
         p.add_argument("--retry-failed", action="store_true", help="rerun runs recorded as failed")
-        p.add_argument(
-            "--repair", action="store_true", help="recompute stored runs that fail their checksum"
-        )
+        p.add_argument("--repair", action="store_true", help="recompute stored runs that fail their checksum")
         p.set_defaults(func=func)
     c = sub.add_parser(
         "compare",
@@ -102,6 +99,11 @@ def _check(args: argparse.Namespace) -> None:
 
 def _sweep(args: argparse.Namespace) -> Sweep:
     _check(args)
+    from tqdm import tqdm
+
+    from sim.experiments.spec import load_experiment
+    from sim.experiments.study import run_sweep
+
     exp = load_experiment(args.file, args.sets)
     with tqdm(desc=exp.spec.name, unit="run", file=sys.stderr, smoothing=0.1) as bar:
         sweep = run_sweep(
@@ -129,6 +131,9 @@ def _sweep(args: argparse.Namespace) -> Sweep:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiments.outputs import write_sweep
+    from sim.experiments.thin import cell_warnings
+
     sweep = _sweep(args)
     for w in cell_warnings(sweep):
         print(f"  warning: {w}", file=sys.stderr)
@@ -138,6 +143,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_sobol(args: argparse.Namespace) -> int:
+    from sim.experiments.outputs import write_sobol_tables, write_sweep
+    from sim.experiments.sobol import AnalysisError, analyse
+
     sweep = _sweep(args)
     try:
         result = analyse(sweep.exp, sweep.design, sweep.plan, sweep.runs)
@@ -162,6 +170,8 @@ def compare_options(
 ) -> dict[str, tuple[str, Scenario]]:
     """Option name -> (source, scenario): each file, then each variant of the first file.
     Every problem (a bad file, a variant without a name or with a bad edit) is reported at once."""
+    from sim.experiments.compare import option_names
+
     problems: list[str] = []
     found: list[tuple[str, str, Scenario]] = []
     for f in files:
@@ -198,6 +208,12 @@ def compare_options(
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.experiments.compare import compare
+    from sim.experiments.outputs import write_comparison
+    from sim.results import prepare_out, provenance
+
     _check(args)
     if args.replications < 2:
         raise SpecError("arguments", ["-n must be at least 2"])

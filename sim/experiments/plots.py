@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never needs a display
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sim.report import format as fmt
-from sim.report.plots import save_png
+from sim.report.plots import save_png, subplots
 from sim.report.stats import bands
 
 
-def _grid(n: int, width: float = 4.0, height: float = 3.2) -> tuple[plt.Figure, np.ndarray]:
+def _grid(n: int, width: float = 4.0, height: float = 3.2) -> tuple[Figure, np.ndarray]:
     cols = min(n, 3)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, axes.flat
@@ -61,7 +58,7 @@ def response_surface(runs: pd.DataFrame, x: str, y: str, kpi: str, path: Path) -
     cells = ok.groupby(["_y", "_x"], observed=True)
     median = cells[kpi].median().unstack("_x")
     p_loss = cells["roi"].apply(lambda r: float((r.dropna() < 0).mean())).unstack("_x")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, axes = subplots(1, 2, figsize=(11, 4.4))
     for ax, table, title, cmap in (
         (axes[0], median, f"median {kpi}", "viridis"),
         (axes[1], p_loss, "P(ROI < 0)", "Reds"),
@@ -88,7 +85,7 @@ def fan_chart(
     daily: pd.DataFrame, runs: pd.DataFrame, by: str | None, path: Path, column: str = "new_conversions"
 ) -> Path:
     """Daily ``column``: median and 5-95% band across runs, one fan per level of ``by``."""
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = subplots(figsize=(9, 4.5))
     if by is None:
         groups = [("all runs", daily)]
     else:
@@ -125,7 +122,7 @@ def s2_heatmap(s2: pd.DataFrame, kpi: str, path: Path) -> Path:
     m = np.full((len(names), len(names)), np.nan)
     for r in d.itertuples():
         m[names.index(r.factor_a), names.index(r.factor_b)] = r.S2
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = subplots(figsize=(6, 5))
     im = ax.imshow(m, cmap="magma")
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(names)), names, fontsize=8)
@@ -137,7 +134,7 @@ def s2_heatmap(s2: pd.DataFrame, kpi: str, path: Path) -> Path:
 def convergence(conv: pd.DataFrame, kpi: str, path: Path) -> Path:
     """ST (with interval) and interval width against N, per factor."""
     d = conv[conv["kpi"] == kpi]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (a1, a2) = subplots(1, 2, figsize=(11, 4))
     for factor, g in d.groupby("factor", sort=False):
         line = a1.plot(g["n"], g["ST"], marker="o", ms=3, label=factor)[0]
         a1.fill_between(
@@ -157,7 +154,7 @@ def compare_distributions(runs: pd.DataFrame, kpis: list[str], path: Path, curre
     """Per KPI: each option's distribution (top) and its paired difference against the first
     option (bottom), as box plots (box 25-75%, whiskers 5-95%)."""
     names = list(dict.fromkeys(runs["option"]))
-    fig, axes = plt.subplots(2, len(kpis), figsize=(3.4 * len(kpis), 6.4), squeeze=False)
+    fig, axes = subplots(2, len(kpis), figsize=(3.4 * len(kpis), 6.4), squeeze=False)
     ref = runs[runs["option"] == names[0]].set_index("replication")
     for j, kpi in enumerate(kpis):
         unit = fmt.unit_of(kpi)

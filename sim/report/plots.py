@@ -7,13 +7,12 @@ figures are sized to be read in a 1,400 px wide browser window.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never needs a display
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.report import format as fmt
@@ -43,17 +42,29 @@ _SHOCK_COLOURS = {
 }
 
 
-def save_png(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
-    """Lay out, write and close a figure (closing keeps long sweeps from leaking memory)."""
+def subplots(
+    nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float], **kw: object
+) -> tuple[Figure, object]:
+    """``pyplot.subplots`` without pyplot: a figure that draws to files only. It never
+    selects or changes matplotlib's backend and is never shown in a notebook, and nothing
+    global keeps it alive (long sweeps do not leak memory)."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, **kw)
+
+
+def save_png(fig: Figure, path: Path, dpi: int = 110) -> Path:
+    """Lay out and write a figure; one that pyplot made (e.g. pyabc's) is closed after."""
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
     return path
 
 
 def funnel(daily: pd.DataFrame, path: Path) -> Path:
     """Customers per journey stage over time: median line, 5-95% band."""
-    fig, ax = plt.subplots(figsize=(11, 4.8))
+    fig, ax = subplots(figsize=(11, 4.8))
     for stage in STAGES:
         if stage == "unaware":
             continue
@@ -67,7 +78,7 @@ def funnel(daily: pd.DataFrame, path: Path) -> Path:
 
 
 def kpi_histograms(summary: pd.DataFrame, currency: str, path: Path) -> Path:
-    fig, axes = plt.subplots(3, 3, figsize=(12, 8.5))
+    fig, axes = subplots(3, 3, figsize=(12, 8.5))
     for ax, kpi in zip(axes.flat, KPI_PLOTS, strict=True):
         x = summary[kpi].dropna()
         ax.hist(x, bins=min(30, max(5, len(x) // 2)), color="#4C72B0")
@@ -84,7 +95,7 @@ def kpi_histograms(summary: pd.DataFrame, currency: str, path: Path) -> Path:
 
 def spend_vs_conversions(daily: pd.DataFrame, currency: str, path: Path) -> Path:
     """Cumulative marketing spend against cumulative conversions, one line a replication."""
-    fig, ax = plt.subplots(figsize=(8, 4.8))
+    fig, ax = subplots(figsize=(8, 4.8))
     for _, g in daily.groupby("replication"):
         ax.plot(g["marketing_spend"].cumsum(), g["new_conversions"].cumsum(), color="#4C72B0", alpha=0.3)
     ax.set(
@@ -97,7 +108,7 @@ def spend_vs_conversions(daily: pd.DataFrame, currency: str, path: Path) -> Path
 
 
 def invitations(daily: pd.DataFrame, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = subplots(figsize=(8, 4.2))
     for col in ("invitations_sent", "invitations_accepted", "invited_conversions"):
         b = bands(daily, col)
         line = ax.plot(b.index + 1, b["p50"], label=col.replace("_", " "))[0]
@@ -108,7 +119,7 @@ def invitations(daily: pd.DataFrame, path: Path) -> Path:
     return save_png(fig, path)
 
 
-def mark_calendar(ax: plt.Axes, sc: Scenario, labels: bool) -> None:
+def mark_calendar(ax: Axes, sc: Scenario, labels: bool) -> None:
     """Shade the phases (named on top when ``labels``) and mark the shocks: a line on a fixed
     start day, a hatched span over a random start's range (days shown 1-based)."""
     for i, p in enumerate(sc.calendar.phases):
@@ -140,7 +151,7 @@ def daily_against_plan(daily: pd.DataFrame, sc: Scenario, path: Path) -> Path:
     days = sc.calendar.days
     camp = daily[daily["day"] < days]
     x = list(range(1, days + 1))
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12.5, 7.5), sharex=True)
+    fig, (top, bottom) = subplots(2, 1, figsize=(12.5, 7.5), sharex=True)
     top.step(x, planned_spend(sc), where="mid", color="k", lw=1.5, label="planned marketing spend")
     for col, colour, label in (
         ("marketing_spend", "#4C72B0", "marketing spend"),

@@ -6,20 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from sim.loading import SpecError
-from sim.results import prepare_out, provenance
-from sim.validation.patterns import DEFAULT_FILE, load_patterns
-from sim.validation.report import display_table, write_outputs
-from sim.validation.suite import run_suite, select
+
+DEFAULT_PATTERNS = "validation/patterns.toml"  # = sim.validation.patterns.DEFAULT_FILE, which loads slowly
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     text = "run the validation suite: stylized facts and mechanisms against their bands"
     p = sub.add_parser("check-model", help=text, description=text)
     p.add_argument(
-        "patterns", nargs="?", default=str(DEFAULT_FILE), help=f"patterns TOML (default {DEFAULT_FILE})"
+        "patterns", nargs="?", default=DEFAULT_PATTERNS, help=f"patterns TOML (default {DEFAULT_PATTERNS})"
     )
     p.add_argument(
         "--full", action="store_true", help="every pattern at full size (default: the fast subset)"
@@ -31,6 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_check_model(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.results import prepare_out, provenance
+    from sim.validation.patterns import load_patterns
+    from sim.validation.report import display_table, write_outputs
+    from sim.validation.suite import run_suite, select
+
     if args.jobs < 1:
         raise SpecError("arguments", ["--jobs must be at least 1"])
     pf = load_patterns(args.patterns)
