@@ -9,43 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
+from sim.columns import DAILY_COLUMNS, DAILY_COUNTERS  # noqa: F401 - DAILY_COUNTERS re-exported
 from sim.scenario import STAGES
 from sim.value import clv_multiple, compliance_costs, renewal_from_hazard, terms_in_horizon
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.model import CampaignModel
 
-#: Flows the model adds up during a day (the rest of a daily row is state at day end).
-DAILY_COUNTERS = (
-    "new_conversions",
-    "new_balance",
-    "new_money",
-    "churned_balance",
-    "contacts",
-    "marketing_spend",
-    "incentive_cost",
-    "reward_cost",
-    "invitations_sent",
-    "invitations_accepted",
-    "invited_conversions",
-    "complaints",
-    "complaints_expected",  # sum of complaint probabilities: resolves rare events at small sizes
-    "mis_selling",
-    "misleading_sales",  # sales made while the offer carried a misleading claim
-)
-
-DAILY_COLUMNS = (
-    "day",
-    "phase",
-    *STAGES,
-    *DAILY_COUNTERS,
-    "quota_remaining",
-    "budget_remaining",
-    "incentives_on",
-)
-
+# The daily record's columns are the engine's (sim.columns); re-exported here for the KPI users.
 #: Campaign against its campaign-off counterfactual (:mod:`sim.baseline`); NaN when the
 #: scenario opts out with ``baseline = false``.
 INCREMENTAL_KPIS = (
@@ -97,6 +71,8 @@ SUMMARY_KPIS = (
 
 
 def daily_frame(model: CampaignModel) -> pd.DataFrame:
+    import pandas as pd  # here, not at import: `campaign-sim validate` reads the KPI names only
+
     # numpy columns, not from_records + loc or lists: a fraction of the time, which counts
     # in sweeps (the arrays get the dtypes pandas would infer from the lists)
     recs = model.records
@@ -111,6 +87,8 @@ def channel_frame(model: CampaignModel) -> pd.DataFrame:
     channel was open, whether its capacity or frequency cap bound (:mod:`sim.limits`), and the
     conversions whose last paid contact was this channel (last-touch attribution; conversions
     on days the channel did not run are not in its rows)."""
+    import pandas as pd
+
     recs = model.channel_records
     touch = getattr(model, "touch_conversions", None)
     index = {name: c + 1 for c, name in enumerate(model.sc.channels)}
@@ -174,7 +152,7 @@ def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
     )
     compliance_cost = sum(compliance.values())
     net = margin - total_cost - compliance_cost
-    horizon = sc.horizon
+    horizon = model.horizon  # rules may have extended or ended the campaign
     mature = (pop.converted_day >= 0) & (pop.converted_day + 30 <= horizon - 1)
     kept = mature & (pop.stage == STAGES.index("retained"))
     complaints = float(daily["complaints_expected"].sum())
@@ -214,7 +192,7 @@ def referral_kpis(model: CampaignModel, daily: pd.DataFrame, conversions: float)
     invited = float(daily["invited_conversions"].sum())
     sent = float(daily["invitations_sent"].sum())
     converted = pop.converted_day >= 0
-    full_cycle = converted & (pop.converted_day + sc.referral.active_days <= sc.calendar.days - 1)
+    full_cycle = converted & (pop.converted_day + sc.referral.active_days <= model.campaign_days - 1)
     cohort = full_cycle if full_cycle.any() else converted
     per_converter = float(pop.invites_sent[cohort].mean()) if cohort.any() else 0.0
     per_invitation = invited / sent if sent > 0 else 0.0
