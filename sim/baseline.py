@@ -25,6 +25,8 @@ OFF: dict[str, str] = {
     "claims": "no campaign claims, so no misleading-claim complaints or hidden risk",
     "quota": "no quota: the standing product is not rationed, and no 'places left' scarcity",
     "referral programme": "no invitations and no referral rewards (invite_rate 0)",
+    "playbook rules": "no rules: nothing adjusts a campaign that is not running (the arm runs as many "
+    "days as its campaign, whose rules may have extended or ended it)",
 }
 
 #: What the campaign-off arm keeps, so its conversions are the business that comes anyway.
@@ -61,5 +63,6 @@ def campaign_off(scenario: Scenario) -> Scenario:
         "quota": None,
     }
     data["referral"] = {**data["referral"], "invite_rate": 0.0, "inviter_reward": 0.0, "invitee_reward": 0.0}
+    data["rules"] = ()
     data["baseline"] = False
     return Scenario.model_validate(data)

@@ -95,6 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.checkpoint import ReplicationStore, discard_run, drop_store, resume_folder, run_fingerprint
     from sim.report import format as fmt
     from sim.report import kpi_table, write_report
+    from sim.report.rules import rule_firings
     from sim.resources import check_memory
     from sim.results import (
         atomic_write,
@@ -143,6 +144,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 130
     write_table(out, "daily", reps.daily, csv=False)
     write_table(out, "channels", reps.channels, csv=False)
+    write_table(out, "rules", reps.rules)  # rule actions taken (empty without rules)
     write_table(out, "summary", reps.summary.assign(currency=sc.currency))
     write_table(out, "limits", reps.limits)
     kpis = kpi_table(reps.summary)
@@ -165,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     }
     write_json(out / "manifest.json", manifest)
     atomic_write(out / "scenario.toml", lambda p: p.write_text(dump_scenario(sc), encoding="utf-8"))
-    report = write_report(out, sc, reps.daily, reps.summary, manifest, reps.channels, reps.limits)
+    report = write_report(out, sc, reps.daily, reps.summary, manifest, reps.channels, reps.limits, reps.rules)
     drop_store(out)  # every replication is in the tables now
     med = kpis.set_index("kpi")["median"]
     print(f"{sc.name}: {args.replications} replications -> {out}")
@@ -179,6 +181,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"(90% interval {fmt.percent(t.p_low, 0)} to {fmt.percent(t.p_high, 0)}, "
             f"{t.hits} of {t.replications} runs)"
         )
+    if sc.rules:
+        for r in rule_firings(reps.rules, sc, args.replications).itertuples():
+            print(f"  rule {r.rule}: fired in {r.replications_fired} of {args.replications} runs")
     print(f"report: {report}")
     return 0
 

@@ -28,7 +28,6 @@ def _stats() -> ModuleType:
 
 
 class _Dist(StrictTagged):
-
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         raise NotImplementedError
 

@@ -69,7 +69,7 @@ def _time_and_quota_left(m: CampaignModel) -> tuple[int, float]:
     q_left = 1.0
     if m.quota_left is not None and sc.offer.quota_visible:
         q_left = m.quota_left / max(round(sc.offer.quota / m.scale), 1)
-    return sc.calendar.days - 1 - m.day, q_left
+    return m.campaign_days - 1 - m.day, q_left
 
 
 # ---------------------------------------------------------------- consideration
@@ -108,16 +108,14 @@ def conversion_odds(m: CampaignModel, idx: np.ndarray, env: Environment, p_drop:
         p = conversion_probability_reference(m, idx, env)
         return p, p + (1 - p) * p_drop
     sc, pop = m.sc, m.pop
-    o, b = sc.offer, sc.behaviour
-    on = m.incentives_on
+    o, b, terms = sc.offer, sc.behaviour, m.terms
     p_loss, loss_pp = felt_risk(m, env)
     n = idx.size
     x_good, x_bad, abs_good, abs_bad = (np.empty(n) for _ in range(4))
     alpha = np.empty(n, dtype=np.float32)
     kernels.offer_outcomes_at(
-        idx, pop.amount, pop.reference, pop.curvature,
-        float(o.cashback + o.perk_value) if on else 0.0, o.term_days / 365,
-        o.bonus_bp / 100 if on else 0.0, _costs(m), m.offer_rate, loss_pp,
+        idx, pop.amount, pop.reference, pop.curvature, terms.extras, o.term_days / 365,
+        terms.bonus_pp, _costs(m), m.offer_rate, loss_pp,
         x_good, x_bad, abs_good, abs_bad, alpha,
     )  # fmt: skip
     half_u = np.empty(n)
@@ -139,14 +137,13 @@ def conversion_odds(m: CampaignModel, idx: np.ndarray, env: Environment, p_drop:
 def conversion_probability_reference(m: CampaignModel, idx: np.ndarray, env: Environment) -> np.ndarray:
     """Daily P(convert) of customers ``idx`` (see :func:`sim.behaviour.conversion_probability`)."""
     sc, pop = m.sc, m.pop
-    o, b = sc.offer, sc.behaviour
-    on = m.incentives_on
+    o, b, terms = sc.offer, sc.behaviour, m.terms
     p_loss, loss_pp = felt_risk(m, env)
     amount = np.maximum(pop.amount[idx], 1.0)
     term_years = o.term_days / 365
-    extras = ((o.cashback + o.perk_value) / amount * 100 / term_years) if on else 0.0
+    extras = (terms.extras / amount * 100 / term_years) if terms.incentives_on else 0.0
     x_good, x_bad = bh.offer_outcomes(
-        m.offer_rate, o.bonus_bp / 100 if on else 0.0, extras, _costs(m), loss_pp, pop.reference[idx]
+        m.offer_rate, terms.bonus_pp, extras, _costs(m), loss_pp, pop.reference[idx]
     )
     alpha, lam = pop.curvature[idx], pop.loss_aversion[idx]
     value = bh.cpt_value(x_good, x_bad, p_loss, alpha, lam)
@@ -197,7 +194,7 @@ def utility_shift(m: CampaignModel, env: Environment) -> float:
     (:func:`sim.behaviour.flight_to_safety`)."""
     o, b = m.sc.offer, m.sc.behaviour
     tilt = bh.frame_tilt(o.risk_level, o.guaranteed, b.frame_pivot, b.frame_span)
-    frame = bh.framing_shift(o.frame == "loss", tilt, b.frame_strength)
+    frame = bh.framing_shift(m.terms.loss_frame, tilt, b.frame_strength)  # today's frame (rules)
     return float(frame + bh.flight_to_safety(env.market_drop, o.guaranteed, b.flight_to_safety))
 
 

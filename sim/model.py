@@ -17,7 +17,7 @@ from sim import behaviour as bh
 from sim import graphops, journey, kernels
 from sim.agents import CustomerAgent
 from sim.channels import Contacts, OpenRule, reach_weights, sample_targets
-from sim.kpis import DAILY_COUNTERS
+from sim.columns import DAILY_COUNTERS
 from sim.ledger import Ledger
 from sim.network import build_network
 from sim.population import (
@@ -32,9 +32,11 @@ from sim.population import (
     creative_anchor,
     offer_rate,
 )
+from sim.rules import RuleBook
 from sim.scenario import STAGES, Scenario
 from sim.shocks import Environment, environment, realize_shocks
 from sim.streams import Streams, poisson_quantile, stream_key
+from sim.terms import LiveOffer, OfferTerms, offer_terms
 
 RETENTION_DAYS = 30
 OPEN = np.zeros(len(STAGES), dtype=bool)
@@ -49,13 +51,16 @@ _KEYED = (
 
 class CampaignModel(mesa.Model):
     """A campaign run. ``seed`` is a ``SeedSequence`` (or int); ``agents`` overrides
-    ``population.agents`` (agent objects are views and never change the dynamics)."""
+    ``population.agents`` (agent objects are views and never change the dynamics);
+    ``horizon`` overrides the days simulated (the baseline arm runs as long as its campaign,
+    whose rules may have extended or ended it)."""
 
     def __init__(
         self,
         scenario: Scenario,
         seed: np.random.SeedSequence | int | None = None,
         agents: bool | None = None,
+        horizon: int | None = None,
     ) -> None:
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self.streams = streams = Streams(ss)
@@ -99,12 +104,18 @@ class CampaignModel(mesa.Model):
         self.adopter_nb = np.zeros(pop.size, dtype=np.int32)
         self.n_adopted = 0
         self.quota_left = None if sc.offer.quota is None else max(1, round(sc.offer.quota / self.scale))
-        self.incentives_on = True
         self.offer_withdrawn = False  # closed because the incentive money ran out
+        self.campaign_days = sc.calendar.days  # rules may extend or end the campaign
+        self.horizon = sc.horizon if horizon is None else horizon
+        self._fixed_horizon = horizon is not None
+        self.live = LiveOffer.from_offer(sc.offer)  # terms rules may change
+        self.paused: set[str] = set()  # channels paused by rules
+        self.rulebook = RuleBook(sc.rules)
         # last paid contact of each customer (-1: none) and, per day, conversions by it
         # (column 0: no paid contact): last-touch attribution for the per-channel report
         self.last_touch = np.full(pop.size, -1, dtype=np.int8 if len(sc.channels) < 127 else np.int16)
-        self.touch_conversions = np.zeros((sc.horizon, len(sc.channels) + 1))
+        extension = sc.playbook.max_extension_days if sc.rules else 0  # rules may extend the run
+        self.touch_conversions = np.zeros((max(self.horizon, sc.horizon) + extension, len(sc.channels) + 1))
         self.pending_invites = np.empty(0, dtype=np.int64)
         # converters of each of the last `active_days` days (one entry per day, maybe empty)
         self.recent_converters: deque[np.ndarray] = deque(maxlen=max(sc.referral.active_days, 1))
@@ -121,9 +132,9 @@ class CampaignModel(mesa.Model):
             CustomerAgent.create_rows(self, pop.size)
         self.offer_rate = offer_rate(sc.offer)
         self.creative_anchor = creative_anchor(sc.offer)  # NaN: the creative shows no anchor
-        self._cost_per_amount = sc.offer.bonus_bp / 1e4 * sc.offer.term_days / 365
+        self.terms: OfferTerms = offer_terms(sc.offer, self.live, True)
         self._rate_chasing = np.array([s.rate_chasing for s in sc.segments], dtype=np.float32)
-        # daily churn probability of a converted customer: fixed by segment and offer
+        # daily churn probability of a converted customer: by segment and the bonus at conversion
         self._churn_probability = bh.churn_probability(
             pop.churn_hazard, sc.offer.bonus_bp / 100, self._rate_chasing[pop.segment]
         )
@@ -136,11 +147,16 @@ class CampaignModel(mesa.Model):
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         sc, pop, d = self.sc, self.pop, self.day
-        env = environment(sc, self.shocks, d)
+        env = environment(sc, self.shocks, d, self.campaign_days)
+        if self.rulebook.rules and self.rulebook.evaluate(self, env):
+            env = environment(sc, self.shocks, d, self.campaign_days)  # the campaign may have ended
+        for name in self.paused:
+            env.channel_open[name] = False
+        self.terms = offer_terms(sc.offer, self.live, self.ledger.incentives_on)
         start = pop.stage.copy()
         rec = dict.fromkeys(DAILY_COUNTERS, 0.0)
         rec["day"], rec["phase"] = d, env.phase
-        live = d < sc.calendar.days
+        live = d < self.campaign_days
         campaign = live and self._offer_open()
         # with `stop_offer` the media already booked runs on after the offer closes
         media = campaign or (
@@ -166,12 +182,24 @@ class CampaignModel(mesa.Model):
         self._today = []
         self._record(rec)
         self.day += 1
-        if self.day >= sc.horizon:
+        if self.day >= self.horizon:
             self.running = False
 
     def run(self) -> None:
         while self.running:
             self.step()
+
+    @property
+    def incentives_on(self) -> bool:
+        """Whether incentives are being paid (the ledger decides)."""
+        return self.ledger.incentives_on
+
+    def set_campaign_days(self, days: int) -> None:
+        """Extend or end the campaign (rules); the observation window follows."""
+        self.ledger.repace(self.day, days)
+        if not self._fixed_horizon:
+            self.horizon += days - self.campaign_days
+        self.campaign_days = days
 
     # ------------------------------------------------------------------ stages
     def _offer_open(self) -> bool:
@@ -179,8 +207,8 @@ class CampaignModel(mesa.Model):
 
     def _incentives_exhausted(self) -> None:
         """The incentive pool has run out: no more incentives, and with ``stop_offer`` or
-        ``end_campaign`` (``offer.on_incentive_exhausted``) the offer closes from tomorrow."""
-        self.incentives_on = False
+        ``end_campaign`` (``offer.on_incentive_exhausted``) the offer closes from tomorrow
+        (the ledger has stopped paying incentives)."""
         self.offer_withdrawn = self.sc.offer.on_incentive_exhausted != "continue_without_bonus"
 
     def _invitations_arrive(self, start: np.ndarray, rec: dict) -> None:
@@ -332,7 +360,7 @@ class CampaignModel(mesa.Model):
 
     def misleading_claim(self, env: Environment) -> bool:
         """Whether today's offer makes a claim the scenario counts as misleading."""
-        bad = set(self.sc.offer.claims) & set(self.sc.complaints.misleading_claims)
+        bad = set(self.terms.claims) & set(self.sc.complaints.misleading_claims)
         return bool(bad - env.banned_claims) and not self.sc.offer.guaranteed
 
     def adopter_share(self, idx: np.ndarray) -> np.ndarray:
@@ -344,33 +372,28 @@ class CampaignModel(mesa.Model):
         if idx.size == 0:
             return
         sc, pop, scale = self.sc, self.pop, self.scale
-        o, ref = sc.offer, sc.referral
+        o, ref, terms = sc.offer, sc.referral, self.terms
         idx = idx[np.argsort(self._u["order"](self.day, idx), kind="stable")]  # a random order
         if self.quota_left is not None:
             idx = idx[: self.quota_left]
         amount = pop.amount[idx]
-        if self.incentives_on:
+        if self.ledger.incentives_on:
+            # those the pool cannot pay stay considering (see Ledger.pay_incentives)
             rewards = (ref.inviter_reward + ref.invitee_reward) * pop.invited[idx]
-            incentive = amount * self._cost_per_amount + o.cashback
-            cost = (incentive + rewards) * scale
-            n_ok = self.ledger.affordable_prefix(cost)
-            if n_ok < idx.size:
-                # Those the pool cannot pay stay considering. Once it cannot pay a typical
-                # customer the money has run out: the offer goes on without incentives.
-                # (Switching off on the first unaffordable customer would end bonuses early
-                # at small sizes, where one simulated customer stands for hundreds.)
-                left = self.ledger.incentive_left - float(cost[:n_ok].sum())
-                if left < float(np.median(cost)):
-                    self._incentives_exhausted()
-                idx, amount = idx[:n_ok], amount[:n_ok]
-            inc = float(incentive[:n_ok].sum()) * scale
-            rew = float(rewards[:n_ok].sum()) * scale
-            self.ledger.incentives += inc
-            self.ledger.rewards += rew
+            n_ok, inc, rew = self.ledger.pay_incentives(
+                amount * terms.cost_per_amount + terms.cashback, rewards, scale
+            )
+            if not self.ledger.incentives_on:  # the money ran out with this booking
+                self._incentives_exhausted()
+            idx, amount = idx[:n_ok], amount[:n_ok]
             rec["incentive_cost"] += inc
             rec["reward_cost"] += rew
         if idx.size == 0:
             return
+        if terms.bonus_bp != o.bonus_bp:  # rate chasing follows the bonus they were sold
+            self._churn_probability[idx] = bh.churn_probability(
+                pop.churn_hazard[idx], terms.bonus_bp / 100, self._rate_chasing[pop.segment[idx]]
+            )
         if self.quota_left is not None:
             self.quota_left -= idx.size
         pop.stage[idx] = CONVERTED

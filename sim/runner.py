@@ -19,8 +19,25 @@ from sim.baseline import campaign_off
 from sim.kpis import BASELINE_DAILY, PAIRED_DAILY_COLUMNS, channel_frame, daily_frame, incremental, summarize
 from sim.limits import LIMIT_COLUMNS, limit_rows, limit_summary
 from sim.model import CampaignModel
+from sim.rules import COLUMNS as RULE_COLUMNS
 from sim.scenario import Scenario
 from sim.targets import hit_columns
+
+
+def rules_frame(records: list[dict] | None = None) -> pd.DataFrame:
+    """The tidy table of rule actions taken: one row per (day, rule, action) that fired."""
+    recs = records or []
+    return pd.DataFrame(
+        {
+            "day": np.array([r["day"] for r in recs], dtype=np.int64),
+            "rule": pd.array([r["rule"] for r in recs], dtype="string"),
+            "action": pd.array([r["action"] for r in recs], dtype="string"),
+            "target": pd.array([r["target"] for r in recs], dtype="string"),
+            "value_before": np.array([r["value_before"] for r in recs], dtype=np.float64),
+            "value_after": np.array([r["value_after"] for r in recs], dtype=np.float64),
+        },
+        columns=list(RULE_COLUMNS),
+    )
 
 
 @dataclass
@@ -29,6 +46,7 @@ class RunResult:
     channels: pd.DataFrame
     summary: dict[str, float]
     limits: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(LIMIT_COLUMNS)))
+    rules: pd.DataFrame = field(default_factory=rules_frame)  # rule actions taken (sim.rules)
 
 
 @dataclass
@@ -42,6 +60,7 @@ class Replications:
     limits: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["replication", *LIMIT_COLUMNS])
     )
+    rules: pd.DataFrame = field(default_factory=lambda: rules_frame().assign(replication=0).iloc[:0])
 
 
 #: Extra per-run measurements read off the finished model, merged into the summary row
@@ -65,16 +84,23 @@ def run_model(
     adds measurements of the finished campaign model to the summary."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     paired = scenario.baseline if baseline is None else baseline
-    daily, channels, gross = _run_arm(scenario, _fresh(ss), agents, probe)
+    model, daily, channels, gross = _run_arm(scenario, _fresh(ss), agents, probe)
     base = None
-    if paired:
-        base_daily, _, base = _run_arm(campaign_off(scenario), _fresh(ss), False)
+    if paired:  # as many days as the campaign arm, whose rules may have extended or ended it
+        _, base_daily, _, base = _run_arm(campaign_off(scenario), _fresh(ss), False, horizon=model.horizon)
         for col, name in zip(BASELINE_DAILY, PAIRED_DAILY_COLUMNS, strict=True):
             daily[name] = base_daily[col].to_numpy()
     limits = limit_rows(scenario, daily, channels)
     summary = {**gross, **incremental(gross, base), **limit_summary(limits, scenario)}
     summary.update(hit_columns(summary, scenario.targets))  # hit_<kpi>: 1.0 if the target is met
-    return RunResult(daily, channels, summary, pd.DataFrame(limits, columns=list(LIMIT_COLUMNS)))
+    summary.update(model.rulebook.fire_counts())  # rule_fires.<rule>
+    return RunResult(
+        daily,
+        channels,
+        summary,
+        limits=pd.DataFrame(limits, columns=list(LIMIT_COLUMNS)),
+        rules=rules_frame(model.rulebook.records),
+    )
 
 
 def _fresh(ss: np.random.SeedSequence) -> np.random.SeedSequence:
@@ -84,15 +110,19 @@ def _fresh(ss: np.random.SeedSequence) -> np.random.SeedSequence:
 
 
 def _run_arm(
-    scenario: Scenario, ss: np.random.SeedSequence, agents: bool | None, probe: Probe | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
-    model = CampaignModel(scenario, seed=ss, agents=agents)
+    scenario: Scenario,
+    ss: np.random.SeedSequence,
+    agents: bool | None,
+    probe: Probe | None = None,
+    horizon: int | None = None,
+) -> tuple[CampaignModel, pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    model = CampaignModel(scenario, seed=ss, agents=agents, horizon=horizon)
     model.run()
     daily = daily_frame(model)
     summary = summarize(model, daily)
     if probe is not None:
         summary.update(probe(model))
-    return daily, channel_frame(model), summary
+    return model, daily, channel_frame(model), summary
 
 
 def seed_record(ss: np.random.SeedSequence) -> dict:
@@ -158,6 +188,7 @@ def collect(results: dict[int, RunResult], seeds: list[np.random.SeedSequence]) 
     channels = pd.concat([results[r].channels.assign(replication=r) for r in keys], ignore_index=True)
     limits = pd.concat([results[r].limits.assign(replication=r) for r in keys], ignore_index=True)
     summary = pd.DataFrame([{"replication": r, **results[r].summary} for r in keys])
+    rules = pd.concat([results[r].rules.assign(replication=r) for r in keys], ignore_index=True)
     first = ["replication"]
     return Replications(
         daily=daily[first + [c for c in daily.columns if c != "replication"]],
@@ -165,4 +196,5 @@ def collect(results: dict[int, RunResult], seeds: list[np.random.SeedSequence]) 
         summary=summary,
         seeds=[{"replication": r, **seed_record(seeds[r])} for r in keys],
         limits=limits[first + [c for c in limits.columns if c != "replication"]],
+        rules=rules[first + [c for c in rules.columns if c != "replication"]],
     )

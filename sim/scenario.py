@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.distributions import Value
 from sim.inputs import InputWarning, Strict, name_problem, support
+from sim.rules_schema import Playbook, Rule, rule_problems
 
 STAGES = ("unaware", "aware", "considering", "converted", "retained", "churned", "dropped")
 PRODUCTS = ("term_deposit", "wealth", "fund_etf", "brokerage_account", "credit_card")
@@ -305,8 +306,9 @@ class Shock(Strict):
     kind: Literal[SHOCK_KINDS]  # type: ignore[valid-type]
     start: Value = Field(description="first day")
     duration: Value = Field(
-        365, description="days; required for competitor, macro and outage shocks; "
-        "rumours last a year unless given, regulatory shocks to the end"
+        365,
+        description="days; required for competitor, macro and outage shocks; "
+        "rumours last a year unless given, regulatory shocks to the end",
     )
     probability: float = Field(1.0, ge=0, le=1, description="chance the shock happens")
     rate_pp: Value = Field(0.0, description="competitor rate above ours / macro rate move")
@@ -336,6 +338,9 @@ class Shock(Strict):
         return self
 
 
+CROSS_FIELDS = {"segments", "channels", "shocks", "network", "targets", "rules", "playbook", "offer"}
+
+
 class Scenario(Strict):
     name: str = Field(description="names the result folder (as a slug); at most 80 characters")
     description: str = ""
@@ -361,6 +366,8 @@ class Scenario(Strict):
     targets: dict[str, Target] = Field(
         default_factory=dict, description="goals on summary KPIs; P(hit) in summary and report"
     )
+    playbook: Playbook = Playbook()
+    rules: tuple[Rule, ...] = Field((), description="in-flight rules (see sim.rules_schema)")
 
     @field_validator("name")
     @classmethod
@@ -371,9 +378,7 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _cross(self) -> Scenario:
-        problems = cross_field_problems(
-            self.model_dump(include={"segments", "channels", "shocks", "network", "targets"})
-        )
+        problems = cross_field_problems(self.model_dump(include=CROSS_FIELDS))
         for i, shock in enumerate(self.shocks):
             if support(shock.start)[0] >= self.horizon:
                 warnings.warn(
@@ -430,7 +435,7 @@ def cross_field_problems(data: Mapping[str, Any]) -> list[str]:
         from sim.targets import unknown_target_problems  # lazily: it reads the KPI names
 
         problems.extend(unknown_target_problems(targets))
-    return problems
+    return problems + rule_problems(data)
 
 
 def _items(value: Any) -> list[Any]:

@@ -59,7 +59,7 @@ def realize_shocks(sc: Scenario, rng: np.random.Generator) -> list[RealizedShock
     """Draw each declared shock's occurrence, timing and size (always the same number of
     draws per shock, so adding a shock never shifts another's randomness)."""
     out = []
-    horizon = sc.horizon
+    horizon = sc.horizon + (sc.playbook.max_extension_days if sc.rules else 0)  # rules may extend it
     for s in sc.shocks:
         happens = rng.random() < s.probability
         start = round(draw_one(s.start, rng))
@@ -67,7 +67,7 @@ def realize_shocks(sc: Scenario, rng: np.random.Generator) -> list[RealizedShock
         sizes = {k: draw_one(getattr(s, k), rng) for k in _RANDOM_SIZES}
         if not happens:
             continue
-        end = horizon - 1 if s.kind == "regulatory" else start + duration - 1
+        end = horizon - 1 if s.kind == "regulatory" else start + duration - 1  # bans hold to the end
         out.append(_realized(s, max(0, start), end, sizes))
     return out
 
@@ -94,8 +94,10 @@ def _realized(s: Shock, start: int, end: int, sizes: dict[str, float]) -> Realiz
     )
 
 
-def phase_of(sc: Scenario, day: int) -> str:
-    if day >= sc.calendar.days:
+def phase_of(sc: Scenario, day: int, campaign_days: int | None = None) -> str:
+    """The phase of ``day``; after the campaign (``campaign_days``, default the scenario's),
+    "observation"."""
+    if day >= (sc.calendar.days if campaign_days is None else campaign_days):
         return "observation"
     for p in sc.calendar.phases:
         if p.start <= day <= p.end:
@@ -103,11 +105,15 @@ def phase_of(sc: Scenario, day: int) -> str:
     return "campaign"
 
 
-def environment(sc: Scenario, shocks: list[RealizedShock], day: int) -> Environment:
+def environment(
+    sc: Scenario, shocks: list[RealizedShock], day: int, campaign_days: int | None = None
+) -> Environment:
     """The day's environment. Macro moves persist for their duration; a competitor offer
     shows its rate to ``reach`` of customers; outages close a channel (``app`` closes
     every online channel); regulatory bans close a channel or a claim to the end."""
-    env = Environment(day=day, phase=phase_of(sc, day), channel_open=dict.fromkeys(sc.channels, True))
+    env = Environment(
+        day=day, phase=phase_of(sc, day, campaign_days), channel_open=dict.fromkeys(sc.channels, True)
+    )
     for s in shocks:
         if not s.active(day):
             continue

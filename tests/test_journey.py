@@ -16,6 +16,7 @@ from sim import journey
 from sim.model import CampaignModel
 from sim.population import AWARE, CONSIDERING
 from sim.shocks import Environment, environment
+from sim.terms import offer_terms
 from tests.conftest import SCENARIOS, small
 
 SHIPPED = ["deposit_sprint", "etf_flash_sale", "account_opening_festival", "credit_card_carnival"]
@@ -57,7 +58,7 @@ def test_conversion_odds_equal_the_numpy_chain(
 ) -> None:
     overrides = ("network.kind=complete",) if name == "mean_field" else ()
     m = model_on_day("deposit_sprint" if name == "mean_field" else name, seed, days, overrides)
-    m.incentives_on = incentives
+    m.terms = offer_terms(m.sc.offer, m.live, incentives)  # today's terms, paid or not
     rng = np.random.default_rng(seed)
     env = shifted(environment(m.sc, m.shocks, m.day), rng, claims)
     idx = some(m, seed)

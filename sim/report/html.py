@@ -19,6 +19,7 @@ from sim.limits import limits_overview
 from sim.report import format as fmt
 from sim.report.glossary import GLOSSARY, GROUPS, TERMS, budget_split
 from sim.report.plots import all_plots
+from sim.report.rules import rules_section
 from sim.report.stats import kpi_table
 from sim.report.tables import channel_table, day_table
 from sim.report.verdict import LIMIT_WORDS, verdict
@@ -207,8 +208,10 @@ def write_report(
     manifest: dict,
     channels: pd.DataFrame | None = None,
     limits: pd.DataFrame | None = None,
+    rules: pd.DataFrame | None = None,
 ) -> Path:
-    """Plots (PNG files beside the report) and ``report.html`` embedding them."""
+    """Plots (PNG files beside the report) and ``report.html`` embedding them; ``rules``, the
+    tidy table of rule actions taken, adds the playbook section (:mod:`sim.report.rules`)."""
     sc = scenario
     n = len(summary)
     overview = (
@@ -232,6 +235,7 @@ def write_report(
         channel_section(channels, summary, sc) if channels is not None and "conversions" in channels else "",
         day_section(daily, sc, embed_png(plots[day_title])),
         limits_section(overview, n, sc),
+        rules_section(rules, sc, n),
         *(img for t, img in images.items() if t != day_title),
         glossary_section(sc),
         '<h2>Files</h2><p class="note">daily.parquet (one row per replication and day), channels.parquet '
