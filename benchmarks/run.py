@@ -8,7 +8,7 @@ Writes ``benchmarks/results.md`` and ``benchmarks/results.csv``:
 - time per customer-day at each size;
 - runs per second at 10k customers x 60 days with 1 and 2 workers (``run_replications``,
   workers started and warmed before timing);
-- the speed of the per-agent reference (:mod:`sim.reference`) per customer-day, measured
+- the speed of the per-agent reference (``tests/reference.py``) per customer-day, measured
   at a smaller size in the same invocation and compared per customer-day;
 - the optimiser (``benchmarks/optimizer.py``, ``--only optimizer``): evaluations TPE and random
   search need to come within 2% of an exhaustive grid's best on the shipped optimisation
@@ -53,8 +53,8 @@ def child(spec: dict) -> dict:
     """One measured run in this (fresh) process; imports are not timed."""
     sys.path.insert(0, str(ROOT))
     from sim.loading import load_scenario
-    from sim.reference import run_reference
     from sim.runner import run_model
+    from tests.reference import run_reference
 
     sc = load_scenario(SCENARIO, overrides(spec["customers"], spec["days"], spec["kind"] == "paired"))
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -34,18 +34,7 @@ def random_neighbour(g: Graph, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
         other = np.minimum((u * (g.n - 1)).astype(np.int64), g.n - 2)
         return other + (other >= idx)  # skip self
     out = np.empty(idx.size, dtype=np.int64)
-    pick_neighbours(g.indptr, g.indices, idx, u, out)  # = random_neighbour_reference
-    return out
-
-
-def random_neighbour_reference(g: Graph, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """:func:`random_neighbour` on a stored graph in plain numpy, with the uniforms ``u``."""
-    starts = g.indptr[idx]
-    deg = g.indptr[idx + 1] - starts
-    pick = (u * deg).astype(np.int64)
-    out = np.full(idx.size, -1, dtype=np.int64)
-    has = deg > 0
-    out[has] = g.indices[starts[has] + pick[has]]
+    pick_neighbours(g.indptr, g.indices, idx, u, out)  # = tests/twins.py random_neighbour_reference
     return out
 
 
@@ -63,14 +52,8 @@ def adopter_share(
     if g.complete:
         return (total - adopted[idx]) / max(g.n - 1, 1)
     out = np.empty(idx.size, dtype=np.float32)
-    neighbour_share(g.indptr, counts, idx, out)  # = the numpy form in adopter_share_reference
+    neighbour_share(g.indptr, counts, idx, out)  # = tests/twins.py adopter_share_reference
     return out
-
-
-def adopter_share_reference(g: Graph, counts: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """:func:`adopter_share` on a stored graph in plain numpy (what the kernel is tested against)."""
-    deg = g.indptr[idx + 1] - g.indptr[idx]
-    return np.divide(counts[idx], deg, out=np.zeros(idx.size, dtype=np.float32), where=deg > 0)
 
 
 def spread(g: Graph, frontier: np.ndarray, contacts: float, rng: np.random.Generator) -> np.ndarray:

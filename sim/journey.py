@@ -219,16 +219,5 @@ def anchor(m: CampaignModel, env: Environment) -> None:
     )  # fmt: skip
 
 
-def anchor_reference(m: CampaignModel, env: Environment) -> None:
-    pop = m.pop
-    own = pop.current_rate + np.float32(_own_shift(m, env))
-    creative = np.float32(m.creative_anchor)
-    anchor = np.full(pop.size, creative, dtype=np.float32)
-    if env.competitor_rate is not None:
-        anchor = np.where(pop.saw_competitor, np.float32(env.competitor_rate), anchor)
-    target = bh.anchor_target(own, anchor, pop.anchor_weight).astype(np.float32)
-    pop.reference[:] = bh.anchored_reference(pop.reference, target, pop.anchor_speed)
-
-
 def _own_shift(m: CampaignModel, env: Environment) -> float:
     return float(env.market_shift_pp + m.sc.behaviour.inflation_reference_pass * env.inflation_pp)

@@ -14,11 +14,12 @@ import mesa
 import numpy as np
 
 from sim import behaviour as bh
-from sim import graphops, journey, kernels
+from sim import graphops, journey, kernels, social
 from sim.agents import CustomerAgent
-from sim.channels import Contacts, OpenRule, reach_weights, sample_targets
+from sim.channels import Contacts, OpenRule, reach_weights
 from sim.columns import DAILY_COUNTERS
 from sim.ledger import Ledger
+from sim.marketing import OPEN, buy_contacts, contact_uniforms
 from sim.network import build_network
 from sim.population import (
     AWARE,
@@ -39,8 +40,6 @@ from sim.streams import Streams, poisson_quantile, stream_key
 from sim.terms import LiveOffer, OfferTerms, offer_terms
 
 RETENTION_DAYS = 30
-OPEN = np.zeros(len(STAGES), dtype=bool)
-OPEN[[UNAWARE, AWARE, CONSIDERING, DROPPED]] = True  # stages marketing may still target
 # Per-customer uniforms, one stream per kind of daily draw (see sim.streams).
 _KEYED = (
     "awareness", "contact_consideration", "contact_complaints", "word_of_mouth", "consideration",
@@ -162,19 +161,19 @@ class CampaignModel(mesa.Model):
         media = campaign or (
             live and self.offer_withdrawn and sc.offer.on_incentive_exhausted == "stop_offer"
         )
-        self._invitations_arrive(start, rec)
-        contacts = self._marketing(env, start, rec) if media else None
+        social.invitations_arrive(self, start, rec)
+        contacts = buy_contacts(self, env, start, rec) if media else None
         self._awareness(start, contacts)
         if campaign:
             self._consideration(start, contacts)
             self._decision(env, start, rec)
-            self._invite(rec)
+            social.send_invitations(self, rec)
         else:
             # the offer has closed: open journeys end
             pop.stage[start == CONSIDERING] = DROPPED
-        self._diffusion(env, start, rec, campaign)
+        social.diffuse(self, env, start, rec, campaign)
         self._retention(start, rec)
-        self._rumours(env)
+        social.spread_rumours(self, env)
         self._anchors(env)
         self.recent_converters.append(
             np.concatenate(self._today) if self._today else np.empty(0, dtype=np.int64)
@@ -211,80 +210,8 @@ class CampaignModel(mesa.Model):
         (the ledger has stopped paying incentives)."""
         self.offer_withdrawn = self.sc.offer.on_incentive_exhausted != "continue_without_bonus"
 
-    def _invitations_arrive(self, start: np.ndarray, rec: dict) -> None:
-        """Yesterday's accepted invitations act today (so order never matters)."""
-        idx = self.pending_invites
-        self.pending_invites = np.empty(0, dtype=np.int64)
-        if idx.size == 0:
-            return
-        ref = self.sc.referral
-        target = CONSIDERING if ref.to_stage == "considering" else AWARE
-        s = start[idx]
-        ok = (s == UNAWARE) | (s == DROPPED) | ((s == AWARE) & (target == CONSIDERING))
-        idx = idx[ok]
-        self.pop.stage[idx] = target
-        self.pop.invited[idx] = True
-        self.pop.trust[idx] = np.minimum(self.pop.trust[idx] + ref.trust_boost, 1.0)
-
-    def _marketing(self, env: Environment, start: np.ndarray, rec: dict) -> Contacts | None:
-        """Each open channel buys contacts with today's paced allowance, within capacity
-        and frequency caps; returns the day's contacts of all channels (or None)."""
-        pop, scale, d = self.pop, self.scale, self.day
-        allowance = self.ledger.channel_allowance(self.day).tolist()  # floats: cheaper arithmetic
-        ids, wear, channels, sizes, salts = [], [], [], [], []
-        for c, (name, ch) in enumerate(self.sc.channels.items()):
-            if not env.channel_open[name]:
-                self.channel_records.append(_channel_row(self.day, name, 0, 0.0, scale, allowance[c], False))
-                continue
-            rng = self._channel_rng[c].on(d)
-            unit = ch.unit_cost * scale  # one simulated contact stands for `scale` real ones
-            cap = ch.daily_capacity / scale
-            k_float = cap if unit <= 0 else min(cap, allowance[c] / unit)
-            k = int(k_float) + int(rng.random() < k_float - int(k_float))
-            if unit > 0:
-                k = min(k, int(allowance[c] // unit))
-            rule = self._open_rules[c]
-            rule.stage = start
-            idx = sample_targets(rng, k, self.weights[c], self.w_max[c], rule, self.w_mean[c])
-            limits = {
-                "capacity_bound": unit <= 0 or k_float < allowance[c] / unit,  # capacity, not money
-                # fewer customers left to contact than bought, some of them kept out by the cap
-                "frequency_capped": idx.size < k
-                and bool(np.count_nonzero(OPEN[start] & (rule.counts >= ch.frequency_cap))),
-            }
-            ids.append(idx)
-            wear.append(np.empty(idx.size, dtype=np.float32))
-            u = self._u["contact_complaints"](d, idx, self._channel_salt[c])
-            neg_fatigue = self._neg_fatigue[c]
-            n_complaints = kernels.record_contacts(
-                idx, rule.counts, pop.exposures, neg_fatigue, wear[-1], u, ch.complaint_rate
-            )
-            self.last_touch[idx] = c
-            cost = idx.size * unit
-            self.ledger.book_channel(c, cost)
-            rec["contacts"] += idx.size * scale
-            rec["marketing_spend"] += cost
-            rec["complaints"] += float(n_complaints) * scale
-            rec["complaints_expected"] += idx.size * ch.complaint_rate * scale
-            channels.append(c)
-            sizes.append(idx.size)
-            salts.append(self._channel_salt[c])
-            self.channel_records.append(
-                _channel_row(self.day, name, idx.size, cost, scale, allowance[c], True, **limits)
-            )
-        if sum(sizes) == 0:
-            return None
-        return Contacts(
-            idx=np.concatenate(ids),
-            # = fatigue_factor(earlier exposures, ch.fatigue) of each contact, in one call
-            fatigue=np.exp(np.concatenate(wear)),
-            awareness=np.repeat(self._awareness_coef[channels], sizes),
-            consideration=np.repeat(self._consideration_coef[channels], sizes),
-            salts=tuple(zip(salts, sizes, strict=True)),
-        )
-
     def _contact_uniforms(self, name: str, contacts: Contacts) -> np.ndarray:
-        return _contact_uniforms_of(self._u[name], self.day, contacts)
+        return contact_uniforms(self._u[name], self.day, contacts)
 
     def _awareness(self, start: np.ndarray, contacts: Contacts | None) -> None:
         stage, d = self.pop.stage, self.day
@@ -336,7 +263,7 @@ class CampaignModel(mesa.Model):
         deciders = kernels.settle(cand, u, p_conv, drop_below, pop.stage, DROPPED)
         if env.app_down:
             deciders = self._outage(cand, deciders, env, rec)
-        self._convert(deciders, env, rec)
+        self.convert(deciders, env, rec)
 
     def _outage(self, cand: np.ndarray, deciders: np.ndarray, env: Environment, rec: dict) -> np.ndarray:
         """The app is down: a considering customer tries to act with probability equal to
@@ -367,7 +294,7 @@ class CampaignModel(mesa.Model):
         """Share of each customer's neighbours who have adopted."""
         return graphops.adopter_share(self.graph, self.adopter_nb, self.adopted, self.n_adopted, idx)
 
-    def _convert(self, idx: np.ndarray, env: Environment, rec: dict) -> None:
+    def convert(self, idx: np.ndarray, env: Environment, rec: dict) -> None:
         """Book conversions in random order until quota or incentive money runs out."""
         if idx.size == 0:
             return
@@ -423,53 +350,6 @@ class CampaignModel(mesa.Model):
         self.n_adopted += new.size
         graphops.add_adopters(self.graph, self.adopter_nb, new)
 
-    def _invite(self, rec: dict) -> None:
-        """Recent converters send invitations to random neighbours; accepted ones act tomorrow."""
-        ref, pop = self.sc.referral, self.pop
-        if ref.invite_rate <= 0 or ref.active_days == 0 or self.sc.network.kind == "none":
-            return
-        if not self.recent_converters:
-            return  # day 0: nobody has converted yet
-        if not self.incentives_on and (ref.inviter_reward + ref.invitee_reward) > 0:
-            return  # the referral programme stops with the incentive money
-        inviters = np.concatenate(list(self.recent_converters))
-        inviters = inviters[pop.stage[inviters] != CHURNED]
-        room = np.maximum(ref.max_invites - pop.invites_sent[inviters], 0)
-        n = np.minimum(self._invites_per_day(self._u["invites"](self.day, inviters)), room)
-        pop.invites_sent[inviters] += n.astype(pop.invites_sent.dtype)
-        # each invitation's uniforms are keyed by (sender, its number today)
-        senders = np.repeat(inviters, n)
-        nth = np.arange(senders.size) - np.repeat(np.cumsum(n) - n, n)
-        key = (senders << 20) | np.minimum(nth, (1 << 20) - 1)
-        to = graphops.random_neighbour(self.graph, senders, self._u["invite_to"](self.day, key))
-        sent = to >= 0
-        to, key = to[sent], key[sent]
-        rec["invitations_sent"] += to.size * self.scale
-        u = self._u["invite_accept"](self.day, key)
-        p = ref.accept_probability
-        accepted = kernels.accepted_invitations(to, u, p, pop.stage, UNAWARE, AWARE, DROPPED)
-        rec["invitations_accepted"] += accepted.size * self.scale
-        self.pending_invites = np.unique(accepted)
-
-    def _diffusion(self, env: Environment, start: np.ndarray, rec: dict, campaign: bool) -> None:
-        """Bass (1969) hazard p + q * share of adopted neighbours: to aware, or straight to
-        converted when ``bypass_journey`` is set (the pure Bass model)."""
-        dif, pop = self.sc.diffusion, self.pop
-        if dif.innovation <= 0 and dif.imitation <= 0:
-            return
-        if dif.bypass_journey:
-            if not campaign:
-                return
-            cand = np.flatnonzero(~self.adopted & (start != CHURNED))
-        else:
-            cand = np.flatnonzero(start == UNAWARE)
-        h = dif.innovation + dif.imitation * self.adopter_share(cand)
-        hit = cand[self._u["diffusion"](self.day, cand) < bh.hazard_probability(h)]
-        if dif.bypass_journey:
-            self._convert(hit, env, rec)
-        else:
-            pop.stage[hit] = np.where(pop.stage[hit] == UNAWARE, AWARE, pop.stage[hit])
-
     def _retention(self, start: np.ndarray, rec: dict) -> None:
         """Converted customers churn at a daily hazard, or are retained after 30 days."""
         pop = self.pop
@@ -481,28 +361,6 @@ class CampaignModel(mesa.Model):
         rec["churned_balance"] += float((pop.amount[churn] * pop.new_money[churn]).sum()) * self.scale
         # the others are retained once they have held the product for RETENTION_DAYS
         kernels.retain(idx, pop.stage, pop.converted_day, self.day, CONVERTED, RETAINED, RETENTION_DAYS)
-
-    def _rumours(self, env: Environment) -> None:
-        """A rumour starts at its seeds and spreads as an independent cascade; each
-        customer it reaches loses ``trust_drop`` of trust once."""
-        pop = self.pop
-        rng = self._daily_rng["rumours"].on(self.day)
-        new_parts = []
-        for s in env.rumours:
-            if self.day == s.start:
-                new_parts.append(rng.integers(0, pop.size, min(s.seeds, pop.size)))
-            new_parts.append(
-                graphops.spread(self.graph, self.rumour_frontier, s.spread, rng)
-            )  # told per teller
-        if not new_parts:
-            self.rumour_frontier = np.empty(0, dtype=np.int64)
-            return
-        new = np.unique(np.concatenate(new_parts))
-        new = new[~self.rumour_reached[new]]
-        self.rumour_reached[new] = True
-        drop = max(r.trust_drop for r in env.rumours)
-        pop.trust[new] = np.maximum(pop.trust[new] - drop, 0.0)
-        self.rumour_frontier = new
 
     def _anchors(self, env: Environment) -> None:
         """References drift toward the customer's own rate moved by the market, or toward a
@@ -528,39 +386,3 @@ class CampaignModel(mesa.Model):
         rec["incentives_on"] = self.incentives_on
         self.peak_load = max(self.peak_load, rec["new_conversions"])
         self.records.append(rec)
-
-
-def _contact_uniforms_of(keyed, day: int, contacts: Contacts) -> np.ndarray:
-    """One keyed uniform per contact, salted by its channel (a customer contacted by two
-    channels on one day gets two independent chances)."""
-    parts = []
-    lo = 0
-    for salt, size in contacts.salts:
-        parts.append(keyed(day, contacts.idx[lo : lo + size], salt))
-        lo += size
-    return np.concatenate(parts) if len(parts) != 1 else parts[0]
-
-
-def _channel_row(
-    day: int,
-    name: str,
-    n: int,
-    cost: float,
-    scale: float,
-    allowance: float,
-    is_open: bool,
-    capacity_bound: bool = False,
-    frequency_capped: bool = False,
-) -> dict:
-    """A channel's day: contacts and spend, the money the plan allowed it, and which limits
-    bound (the one place the engine records them; :mod:`sim.limits` reads them)."""
-    return {
-        "day": day,
-        "channel": name,
-        "contacts": n * scale,
-        "spend": cost,
-        "allowance": allowance,
-        "open": is_open,
-        "capacity_bound": capacity_bound,
-        "frequency_capped": frequency_capped,
-    }

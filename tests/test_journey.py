@@ -17,6 +17,7 @@ from sim.model import CampaignModel
 from sim.population import AWARE, CONSIDERING
 from sim.shocks import Environment, environment
 from sim.terms import offer_terms
+from tests import twins
 from tests.conftest import SCENARIOS, small
 
 SHIPPED = ["deposit_sprint", "etf_flash_sale", "account_opening_festival", "credit_card_carnival"]
@@ -99,7 +100,7 @@ def test_anchoring_equals_the_numpy_chain(name: str, seed: int, days: int, rival
     journey.anchor(m, env)
     fused = m.pop.reference.copy()
     m.pop.reference[:] = before
-    journey.anchor_reference(m, env)
+    twins.anchor_reference(m, env)
     np.testing.assert_array_equal(fused, m.pop.reference)
     assert fused.dtype == np.float32
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from sim.loading import load_scenario
-from sim.reference import ReferenceModel, run_reference, unsupported
 from sim.runner import RunResult, run_model, spawn_seeds
+from tests.reference import ReferenceModel, run_reference, unsupported
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "deposit_sprint.toml"
 CUSTOMERS = 2000

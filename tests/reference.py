@@ -23,11 +23,11 @@ from sim.ledger import Ledger
 from sim.model import OPEN
 from sim.network import build_network
 from sim.population import CONVERTED, build_population, creative_anchor, offer_rate
-from sim.reference_customer import ReferenceCustomer
 from sim.runner import RunResult
 from sim.scenario import STAGES, Scenario
 from sim.shocks import environment, realize_shocks
 from sim.streams import Streams
+from tests.reference_customer import ReferenceCustomer
 
 _STATIC = ("segment", "amount", "current_rate", "risk_appetite", "digital", "loss_aversion", "curvature")
 _STATIC += ("anchor_weight", "anchor_speed", "fomo", "social_proof", "value_sensitivity", "threshold")
@@ -42,6 +42,8 @@ def unsupported(sc: Scenario) -> list[str]:
         out.append("Bass diffusion")
     if sc.network.kind == "complete":
         out.append("complete network")
+    if sc.rules:
+        out.append("playbook rules")
     return out
 
 

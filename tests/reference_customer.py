@@ -18,7 +18,7 @@ from sim.model import RETENTION_DAYS
 from sim.population import AWARE, CHURNED, CONSIDERING, CONVERTED, DROPPED, RETAINED, UNAWARE
 
 if TYPE_CHECKING:
-    from sim.reference import ReferenceModel
+    from tests.reference import ReferenceModel
 
 
 class ReferenceCustomer(mesa.Agent):

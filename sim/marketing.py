@@ -1,0 +1,119 @@
+"""Marketing: each open channel turns today's paced allowance into contacts.
+
+Within its daily capacity, the money its pacing plan allows (:meth:`sim.ledger.Ledger.channel_allowance`)
+and each customer's frequency cap, a channel samples targets by reach weight
+(:func:`sim.channels.sample_targets`); fatigue and contact complaints are recorded and the
+spend is booked. The day's contacts of all channels go on to awareness and consideration.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import kernels
+from sim.channels import Contacts, contacts_affordable, sample_targets
+from sim.population import AWARE, CONSIDERING, DROPPED, UNAWARE
+from sim.scenario import STAGES
+
+if TYPE_CHECKING:
+    from sim.model import CampaignModel
+    from sim.shocks import Environment
+
+OPEN = np.zeros(len(STAGES), dtype=bool)
+OPEN[[UNAWARE, AWARE, CONSIDERING, DROPPED]] = True  # stages marketing may still target
+
+
+def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dict) -> Contacts | None:
+    """Each open channel buys contacts with today's paced allowance, within capacity
+    and frequency caps; returns the day's contacts of all channels (or None)."""
+    pop, scale, d = m.pop, m.scale, m.day
+    allowance = m.ledger.channel_allowance(m.day).tolist()  # floats: cheaper arithmetic
+    ids, wear, channels, sizes, salts = [], [], [], [], []
+    for c, (name, ch) in enumerate(m.sc.channels.items()):
+        if not env.channel_open[name]:
+            m.channel_records.append(_channel_row(m.day, name, 0, 0.0, scale, allowance[c], False))
+            continue
+        rng = m._channel_rng[c].on(d)
+        unit = ch.unit_cost * scale  # one simulated contact stands for `scale` real ones
+        cap = ch.daily_capacity / scale
+        k_float = contacts_affordable(allowance[c], unit, cap)
+        k = int(k_float) + int(rng.random() < k_float - int(k_float))
+        if unit > 0:
+            k = min(k, int(allowance[c] // unit))
+        rule = m._open_rules[c]
+        rule.stage = start
+        idx = sample_targets(rng, k, m.weights[c], m.w_max[c], rule, m.w_mean[c])
+        limits = {
+            "capacity_bound": unit <= 0 or k_float < allowance[c] / unit,  # capacity, not money
+            # fewer customers left to contact than bought, some of them kept out by the cap
+            "frequency_capped": idx.size < k
+            and bool(np.count_nonzero(OPEN[start] & (rule.counts >= ch.frequency_cap))),
+        }
+        ids.append(idx)
+        wear.append(np.empty(idx.size, dtype=np.float32))
+        u = m._u["contact_complaints"](d, idx, m._channel_salt[c])
+        neg_fatigue = m._neg_fatigue[c]
+        n_complaints = kernels.record_contacts(
+            idx, rule.counts, pop.exposures, neg_fatigue, wear[-1], u, ch.complaint_rate
+        )
+        m.last_touch[idx] = c  # last-touch attribution (sim.kpis.channel_frame)
+        cost = idx.size * unit
+        m.ledger.book_channel(c, cost)
+        rec["contacts"] += idx.size * scale
+        rec["marketing_spend"] += cost
+        rec["complaints"] += float(n_complaints) * scale
+        rec["complaints_expected"] += idx.size * ch.complaint_rate * scale
+        channels.append(c)
+        sizes.append(idx.size)
+        salts.append(m._channel_salt[c])
+        m.channel_records.append(
+            _channel_row(m.day, name, idx.size, cost, scale, allowance[c], True, **limits)
+        )
+    if sum(sizes) == 0:
+        return None
+    return Contacts(
+        idx=np.concatenate(ids),
+        # = fatigue_factor(earlier exposures, ch.fatigue) of each contact, in one call
+        fatigue=np.exp(np.concatenate(wear)),
+        awareness=np.repeat(m._awareness_coef[channels], sizes),
+        consideration=np.repeat(m._consideration_coef[channels], sizes),
+        salts=tuple(zip(salts, sizes, strict=True)),
+    )
+
+
+def contact_uniforms(keyed, day: int, contacts: Contacts) -> np.ndarray:
+    """One keyed uniform per contact, salted by its channel (a customer contacted by two
+    channels on one day gets two independent chances)."""
+    parts = []
+    lo = 0
+    for salt, size in contacts.salts:
+        parts.append(keyed(day, contacts.idx[lo : lo + size], salt))
+        lo += size
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+
+def _channel_row(
+    day: int,
+    name: str,
+    n: int,
+    cost: float,
+    scale: float,
+    allowance: float,
+    is_open: bool,
+    capacity_bound: bool = False,
+    frequency_capped: bool = False,
+) -> dict:
+    """A channel's day: contacts and spend, the money the plan allowed it, and which limits
+    bound (the one place the engine records them; :mod:`sim.limits` reads them)."""
+    return {
+        "day": day,
+        "channel": name,
+        "contacts": n * scale,
+        "spend": cost,
+        "allowance": allowance,
+        "open": is_open,
+        "capacity_bound": capacity_bound,
+        "frequency_capped": frequency_capped,
+    }
