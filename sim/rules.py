@@ -187,7 +187,8 @@ def apply(m: CampaignModel, env: Environment, a: Action) -> tuple[str, float, fl
         return "calendar.days", before, m.campaign_days
     if do == "top_up_incentives":
         before = led.incentive_left
-        led.top_up(a.value)
+        if led.top_up(a.value) > 0 and led.incentives_on:
+            m.offer_withdrawn = False  # an offer closed for lack of money reopens
         return "incentive_left", before, led.incentive_left
     if do == "set_frame":
         before = float(live.frame == "loss")

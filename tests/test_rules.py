@@ -332,7 +332,7 @@ def test_a_scenario_with_rules_round_trips_through_toml(tmp_path: Path) -> None:
 def test_shipped_playbooks_document_and_fire_their_rules(name: str) -> None:
     sc = load_scenario(SCENARIOS / f"{name}.toml", ["population.size=2500", "calendar.observation_days=2"])
     assert len(sc.rules) >= 2 and all(r.note for r in sc.rules)
-    reps = run_replications(sc, 2, seed=11)
+    reps = run_replications(sc, 3, seed=11)
     assert set(reps.rules["rule"]) & {r.name for r in sc.rules}
     counts = reps.summary[[f"rule_fires.{r.name}" for r in sc.rules]].sum()
     assert counts.sum() == reps.rules.groupby(["replication", "rule", "day"]).ngroups
