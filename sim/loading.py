@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario import Scenario
+from sim.scenario import SHOCK_KINDS, Scenario
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -115,9 +115,13 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
 
 
 def _model_at(schema: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The schema class that owns the field at ``loc`` (for key suggestions)."""
+    """The schema class that owns the field at ``loc`` (for key suggestions); a tag in
+    ``loc`` (e.g. a shock's kind) picks the member of a discriminated union."""
     tp: Any = schema
     for part in loc:
+        if (member := _tagged_member(tp, part)) is not None:
+            tp = member
+            continue
         tp = _unwrap(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             field = tp.model_fields.get(str(part))
@@ -132,6 +136,23 @@ def _model_at(schema: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] 
             return None
     tp = _unwrap(tp)
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _tagged_member(tp: Any, tag: Any) -> type[BaseModel] | None:
+    """The member of a discriminated union of models (``kind: Literal[...]``) tagged ``tag``."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType) or not isinstance(tag, str):
+        return None
+    for member in typing.get_args(tp):
+        kind = (
+            member.model_fields.get("kind")
+            if isinstance(member, type) and issubclass(member, BaseModel)
+            else None
+        )
+        if kind is not None and tag in typing.get_args(kind.annotation):
+            return member
+    return None
 
 
 def _unwrap(tp: Any) -> Any:
@@ -150,16 +171,26 @@ def _unwrap(tp: Any) -> Any:
 
 
 def _describe(err: Mapping[str, Any], schema: type[BaseModel]) -> str:
+    raw = tuple(err["loc"])
     loc = tuple(
         p
-        for p in err["loc"]
+        for i, p in enumerate(raw)
         if not (isinstance(p, str) and (p in _DIST_TAGS or p.startswith(("tagged-union", "function-"))))
+        and not (i and isinstance(raw[i - 1], int) and p in SHOCK_KINDS)  # a list item's kind tag
     )
     path = ".".join(str(p) for p in loc) or "(top level)"
     kind = err["type"]
     given = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "union_tag_invalid":
+        tags = [t.strip() for t in str(ctx.get("expected_tags", "")).split(",")]
+        field = str(ctx.get("discriminator", "kind")).strip("'")
+        expected = f"{', '.join(tags[:-1])} or {tags[-1]}" if len(tags) > 1 else tags[0]
+        return f"{path}.{field}: Input should be {expected}; given {ctx.get('tag')!r}"
+    if kind == "union_tag_not_found":
+        return f"{path}.{str(ctx.get('discriminator', 'kind')).strip(chr(39))}: required field is missing"
     if kind == "extra_forbidden":
-        owner = _model_at(schema, loc[:-1])
+        owner = _model_at(schema, raw[:-1])
         valid = sorted(owner.model_fields) if owner else []
         near = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
         hint = f"; did you mean {near[0]!r}?" if near else ""

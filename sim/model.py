@@ -366,10 +366,9 @@ class CampaignModel(mesa.Model):
         """References drift toward the customer's own rate moved by the market, or toward a
         rival's higher rate for those who saw it; adjustment is partial (anchoring)."""
         pop = self.pop
-        for i, s in enumerate(self.shocks):
-            if s.kind == "competitor" and s.start == self.day:
-                u = self._u["competitor_seen"](self.day, np.arange(pop.size), i)
-                pop.saw_competitor |= u < s.reach
+        for position, reach in env.competitor_launches:  # rivals launching today
+            u = self._u["competitor_seen"](self.day, np.arange(pop.size), position)
+            pop.saw_competitor |= u < reach
         journey.anchor(self, env)
 
     def _record(self, rec: dict) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.rules_schema import Action, Condition, Rule, When
+from sim.shock_kinds import SHOCK_KINDS
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
@@ -81,9 +82,8 @@ def read_state(m: CampaignModel, env: Environment, totals: dict[str, float]) -> 
         "bonus_bp": live.bonus_bp,
         "cashback": live.cashback,
     }
-    active = {s.kind for s in m.shocks if s.active(d)}
-    for kind in ("competitor", "macro", "outage", "rumour", "regulatory"):
-        state[f"shock.{kind}"] = kind in active
+    for kind in SHOCK_KINDS:
+        state[f"shock.{kind}"] = kind in env.active_kinds
     for name, is_open in env.channel_open.items():
         state[f"channel.{name}"] = is_open and name not in m.paused
     return state

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.shock_kinds import SHOCK_KINDS
+
 #: State a condition may read, evaluated at the start of a day (after the day's
 #: environment, before marketing): flows are up to the end of yesterday. Documented in
 #: docs/ODD.md and the README.
@@ -88,8 +90,6 @@ def state_problem(name: str) -> str | None:
     if name in STATE:
         return None
     if name.startswith("shock."):
-        from sim.scenario import SHOCK_KINDS  # a cycle at import time, not when validating
-
         kind = name.removeprefix("shock.")
         if kind in SHOCK_KINDS:
             return None

@@ -16,12 +16,12 @@ from pydantic import Field, field_validator, model_validator
 from sim.distributions import Value
 from sim.inputs import InputWarning, Strict, name_problem, support
 from sim.rules_schema import Playbook, Rule, rule_problems
+from sim.shock_kinds import SHOCK_KINDS, Shock  # noqa: F401 - SHOCK_KINDS re-exported
 
 STAGES = ("unaware", "aware", "considering", "converted", "retained", "churned", "dropped")
 PRODUCTS = ("term_deposit", "wealth", "fund_etf", "brokerage_account", "credit_card")
 CHANNEL_KINDS = ("online", "offline")
 NETWORK_KINDS = ("small_world", "scale_free", "homophily", "complete", "none")
-SHOCK_KINDS = ("competitor", "macro", "outage", "rumour", "regulatory")
 TIMED_SHOCKS = ("competitor", "macro", "outage")  # their duration changes what they do
 
 
@@ -299,42 +299,6 @@ class Target(Strict):
             raise ValueError("give at_least, at_most or both")
         if self.at_least is not None and self.at_most is not None and self.at_most < self.at_least:
             raise ValueError(f"at_most ({self.at_most}) is below at_least ({self.at_least})")
-        return self
-
-
-class Shock(Strict):
-    kind: Literal[SHOCK_KINDS]  # type: ignore[valid-type]
-    start: Value = Field(description="first day")
-    duration: Value = Field(
-        365,
-        description="days; required for competitor, macro and outage shocks; "
-        "rumours last a year unless given, regulatory shocks to the end",
-    )
-    probability: float = Field(1.0, ge=0, le=1, description="chance the shock happens")
-    rate_pp: Value = Field(0.0, description="competitor rate above ours / macro rate move")
-    reach: float = Field(0.5, ge=0, le=1, description="share of customers who see it")
-    pull: Value = Field(0.0, description="daily P(considering leaves for competitor)")
-    inflation_pp: Value = 0.0
-    market_drop: Value = Field(0.0, description="fall in risky asset prices, 0..1")
-    channel: str | None = None
-    claim: str | None = None
-    abandon: float = Field(0.3, ge=0, le=1, description="outage: P(journey dropped)")
-    trust_drop: Value = Field(0.2, description="rumour: trust lost when reached")
-    spread: float = Field(1.0, ge=0, le=100, description="rumour: people each teller tells")
-    seeds: int = Field(10, ge=0, description="rumour: customers reached on day one")
-
-    @model_validator(mode="after")
-    def _needs(self) -> Shock:
-        if self.kind == "regulatory" and not (self.channel or self.claim):
-            raise ValueError("a regulatory shock needs a channel or a claim to forbid")
-        if self.kind == "outage" and not self.channel:
-            raise ValueError("an outage needs a channel (or 'app' for all online channels)")
-        if self.kind in TIMED_SHOCKS and "duration" not in self.model_fields_set:
-            raise ValueError(f"a {self.kind} shock needs a duration (days it lasts)")
-        if support(self.start)[0] < 0:
-            raise ValueError("start can be before day 0; days count from 0")
-        if self.kind != "regulatory" and support(self.duration)[0] < 1:
-            raise ValueError("duration can be below 1 day; give a duration (or low bound) of at least 1")
         return self
 
 

@@ -1,97 +1,33 @@
 """Shocks: drawn once per run from the scenario, then read as a daily environment.
 
-A scenario declares shocks with fixed or random timing and size; :func:`realize_shocks`
-draws them from the run's generator and :func:`environment` turns them into what is
-true on a given day, a plain function of (shocks, day).
+A scenario declares shocks with fixed or random timing and size; each kind is one class
+of :mod:`sim.shock_kinds` owning its fields, its realisation and its effect.
+:func:`realize_shocks` draws them from the run's generator and :func:`environment` turns
+them into what is true on a given day, a plain function of (shocks, day).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 
 import numpy as np
 
-from sim.distributions import draw_one
-from sim.scenario import Scenario, Shock
+from sim.scenario import Scenario
+from sim.shock_kinds import Environment, RealizedShock, ShockContext
 
-
-@dataclass(frozen=True)
-class RealizedShock:
-    kind: str
-    start: int
-    end: int  # inclusive
-    rate_pp: float = 0.0
-    reach: float = 0.0
-    pull: float = 0.0
-    inflation_pp: float = 0.0
-    market_drop: float = 0.0
-    channel: str | None = None
-    claim: str | None = None
-    abandon: float = 0.0
-    trust_drop: float = 0.0
-    spread: float = 0.0
-    seeds: int = 0
-
-    def active(self, day: int) -> bool:
-        return self.start <= day <= self.end
-
-
-@dataclass
-class Environment:
-    """What holds on one day."""
-
-    day: int
-    phase: str
-    channel_open: dict[str, bool]
-    competitor_rate: float | None = None  # pp a year, offered by a rival today
-    competitor_reach: float = 0.0
-    competitor_pull: float = 0.0
-    market_shift_pp: float = 0.0  # move of prevailing rates since day 0
-    inflation_pp: float = 0.0
-    market_drop: float = 0.0
-    app_down: bool = False
-    outage_abandon: float = 0.0
-    banned_claims: set[str] = field(default_factory=set)
-    rumours: list[RealizedShock] = field(default_factory=list)
+__all__ = ["Environment", "RealizedShock", "environment", "phase_of", "realize_shocks"]
 
 
 def realize_shocks(sc: Scenario, rng: np.random.Generator) -> list[RealizedShock]:
     """Draw each declared shock's occurrence, timing and size (always the same number of
     draws per shock, so adding a shock never shifts another's randomness)."""
-    out = []
     horizon = sc.horizon + (sc.playbook.max_extension_days if sc.rules else 0)  # rules may extend it
+    out: list[RealizedShock] = []
     for s in sc.shocks:
-        happens = rng.random() < s.probability
-        start = round(draw_one(s.start, rng))
-        duration = max(1, round(draw_one(s.duration, rng)))
-        sizes = {k: draw_one(getattr(s, k), rng) for k in _RANDOM_SIZES}
-        if not happens:
-            continue
-        end = horizon - 1 if s.kind == "regulatory" else start + duration - 1  # bans hold to the end
-        out.append(_realized(s, max(0, start), end, sizes))
+        r = s.realize(rng, horizon)
+        if r is not None:
+            out.append(dataclasses.replace(r, position=len(out)))
     return out
-
-
-_RANDOM_SIZES = ("rate_pp", "pull", "inflation_pp", "market_drop", "trust_drop")
-
-
-def _realized(s: Shock, start: int, end: int, sizes: dict[str, float]) -> RealizedShock:
-    return RealizedShock(
-        kind=s.kind,
-        start=start,
-        end=end,
-        rate_pp=sizes["rate_pp"],
-        reach=s.reach,
-        pull=min(max(sizes["pull"], 0.0), 1.0),
-        inflation_pp=sizes["inflation_pp"],
-        market_drop=min(max(sizes["market_drop"], 0.0), 1.0),
-        channel=s.channel,
-        claim=s.claim,
-        abandon=s.abandon,
-        trust_drop=min(max(sizes["trust_drop"], 0.0), 1.0),
-        spread=s.spread,
-        seeds=s.seeds,
-    )
 
 
 def phase_of(sc: Scenario, day: int, campaign_days: int | None = None) -> str:
@@ -108,38 +44,17 @@ def phase_of(sc: Scenario, day: int, campaign_days: int | None = None) -> str:
 def environment(
     sc: Scenario, shocks: list[RealizedShock], day: int, campaign_days: int | None = None
 ) -> Environment:
-    """The day's environment. Macro moves persist for their duration; a competitor offer
-    shows its rate to ``reach`` of customers; outages close a channel (``app`` closes
-    every online channel); regulatory bans close a channel or a claim to the end."""
+    """The day's environment: every active shock applies its kind's effect
+    (:meth:`sim.shock_kinds.CompetitorShock.affect` and the others)."""
     env = Environment(
         day=day, phase=phase_of(sc, day, campaign_days), channel_open=dict.fromkeys(sc.channels, True)
     )
+    ctx = ShockContext(
+        market_rate_pp=sc.market_rate_pp,
+        online_channels=tuple(name for name, ch in sc.channels.items() if ch.kind == "online"),
+    )
     for s in shocks:
-        if not s.active(day):
-            continue
-        if s.kind == "competitor":
-            rate = sc.market_rate_pp + s.rate_pp
-            env.competitor_rate = max(env.competitor_rate or -np.inf, rate)
-            env.competitor_reach = max(env.competitor_reach, s.reach)
-            env.competitor_pull = 1 - (1 - env.competitor_pull) * (1 - s.pull)
-        elif s.kind == "macro":
-            env.market_shift_pp += s.rate_pp
-            env.inflation_pp += s.inflation_pp
-            env.market_drop = 1 - (1 - env.market_drop) * (1 - s.market_drop)
-        elif s.kind == "outage":
-            env.outage_abandon = max(env.outage_abandon, s.abandon)
-            if s.channel == "app":
-                env.app_down = True
-                for name, ch in sc.channels.items():
-                    if ch.kind == "online":
-                        env.channel_open[name] = False
-            elif s.channel is not None:
-                env.channel_open[s.channel] = False
-        elif s.kind == "regulatory":
-            if s.channel in env.channel_open:
-                env.channel_open[s.channel] = False
-            if s.claim:
-                env.banned_claims.add(s.claim)
-        elif s.kind == "rumour":
-            env.rumours.append(s)
+        if s.active(day):
+            env.active_kinds.add(s.kind)
+            s.spec.affect(s, env, ctx)
     return env

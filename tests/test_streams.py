@@ -11,7 +11,8 @@ from scipy import stats
 
 from sim.model import CampaignModel
 from sim.runner import run_model, spawn_seeds
-from sim.scenario import Scenario, Shock
+from sim.scenario import Scenario
+from sim.shock_kinds import RumourShock
 from sim.streams import DailyStream, KeyedUniforms, child_seed, poisson_quantile
 from tests.conftest import DEPOSIT, SCENARIOS, small
 
@@ -64,7 +65,7 @@ def test_poisson_quantile_matches_the_distribution(rate: float) -> None:
 
 
 def _with_extra_shock(sc: Scenario) -> Scenario:
-    shock = Shock(kind="rumour", start=3, seeds=5, spread=0.1, trust_drop=0.3)
+    shock = RumourShock(kind="rumour", start=3, seeds=5, spread=0.1, trust_drop=0.3)
     return sc.model_copy(update={"shocks": (*sc.shocks, shock)})
 
 
