@@ -27,11 +27,17 @@ spend); everything here is pure. :func:`limit_summary` gives the summary columns
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from sim.ledger import Ledger
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported where frames are built: `campaign-sim validate` reads LIMIT_SUMMARY only.
 
 CAMPAIGN_LIMITS = ("incentive_pool_exhausted", "marketing_pool_exhausted", "quota_sold_out")
 CHANNEL_LIMITS = ("channel_capacity_saturated", "frequency_cap_binding", "channel_budget_unspent")
@@ -67,6 +73,8 @@ def _row(limit: str, channel: str, days: np.ndarray, amount: float = np.nan) -> 
 def limits_table(sc: Scenario, daily: pd.DataFrame, channels: pd.DataFrame) -> pd.DataFrame:
     """One run's limits (columns :data:`LIMIT_COLUMNS`): the campaign-wide ones, then three rows
     per channel."""
+    import pandas as pd
+
     return pd.DataFrame(limit_rows(sc, daily, channels), columns=list(LIMIT_COLUMNS))
 
 
@@ -116,6 +124,8 @@ def limit_rows(sc: Scenario, daily: pd.DataFrame, channels: pd.DataFrame) -> lis
 
 def limit_summary(table: pd.DataFrame | list[dict], sc: Scenario) -> dict[str, float]:
     """The summary columns :data:`LIMIT_SUMMARY` of one run's limits (table or rows)."""
+    import pandas as pd
+
     rows = table.to_dict("records") if isinstance(table, pd.DataFrame) else table
     first = {r["limit"]: r["first_day"] for r in rows if not r["channel"]}
     pool = Ledger.from_scenario(sc).marketing_pool
@@ -140,6 +150,8 @@ def limits_overview(limits: pd.DataFrame, replications: int) -> pd.DataFrame:
     the runs in which it bound, their share, the median and 5th-95th percentile of the day it
     first bound, the median days it bound and the median amount. Limits that never bound in
     any run are left out."""
+    import pandas as pd
+
     rows = []
     for (limit, channel), g in limits.groupby(["limit", "channel"], sort=False):
         b = g[g["binds"]]

@@ -74,6 +74,7 @@ class ReferenceModel(mesa.Model):
         self.offer_rate = offer_rate(sc.offer)
         self.creative_anchor = creative_anchor(sc.offer)
         self.day, self.records, self.channel_records = 0, [], []
+        self.campaign_days, self.horizon = sc.calendar.days, sc.horizon  # read by the KPI layer
         cols = {name: getattr(pop, name).tolist() for name in (*_STATIC, "stage")}
         self.customers = [
             ReferenceCustomer(self, i, {k: v[i] for k, v in cols.items()}) for i in range(pop.size)
