@@ -22,9 +22,11 @@ import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd  # only annotations: the CLI's main imports this module
+
 
 PACKAGES = ("campaign-sim", "mesa", "numpy", "pandas", "scipy", "pyarrow", "SALib", "joblib", "pydantic")
 

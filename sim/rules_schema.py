@@ -14,8 +14,9 @@ import difflib
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from sim.inputs import Strict
 from sim.shock_kinds import SHOCK_KINDS
 
 #: State a condition may read, evaluated at the start of a day (after the day's
@@ -74,8 +75,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
 _PARAMS = ("value", "channel", "from_channel", "to_channel", "frame", "claim")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = Strict  # no unknown keys, frozen, finite numbers, strict kinds (sim.inputs)
 
 
 def _suggest(name: str, valid: list[str], sep: str = ";") -> str:

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.distributions import Value, draw_one
-from sim.inputs import StrictTagged, support
+from sim.inputs import StrictTagged, _check_kind, support
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,14 @@ class _Kind(StrictTagged):
     SIZES: ClassVar[tuple[str, ...]] = ()
     #: Whether the shock lasts to the end of the run whatever its duration.
     TO_THE_END: ClassVar[bool] = False
+
+    @field_validator(
+        "start", "duration", "probability", "rate_pp", "reach", "pull", "inflation_pp", "market_drop",
+        "channel", "claim", "abandon", "trust_drop", "spread", "seeds", mode="before", check_fields=False,
+    )  # fmt: skip
+    @classmethod
+    def _no_coercion_of_shock_fields(cls, value: Any, info: ValidationInfo) -> Any:
+        return _check_kind(cls, value, info)  # every field but the tag (sim.inputs.StrictTagged)
 
     @model_validator(mode="after")
     def _timing(self) -> _Kind:
