@@ -89,6 +89,13 @@ def _is_calibration(path: str) -> bool:
     return is_calibration(path)
 
 
+def run_replications(*args: object, **kwargs: object) -> object:
+    """:func:`sim.runner.run_replications`, imported on first use (the engine loads slowly)."""
+    from sim.runner import run_replications as run
+
+    return run(*args, **kwargs)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -104,7 +111,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_json,
         write_table,
     )
-    from sim.runner import run_replications
     from sim.targets import evaluate as evaluate_targets
 
     if args.resume is not None and args.out is not None:
