@@ -23,6 +23,7 @@ from sim.resources import check_memory
 from sim.results import OPEN, atomic_write, finish_folders, prepare_out, provenance, write_json, write_table
 from sim.runner import run_replications
 from sim.targets import evaluate as evaluate_targets
+from sim.uncertainty import describe as describe_uncertainty
 
 PLUGINS = (
     "sim.experiments.cli",
@@ -57,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--repair", action="store_true", help="with --resume: recompute replications failing their checksum"
+    )
+    r.add_argument(
+        "--medians",
+        action="store_true",
+        help="calibrated scenario: use the posterior medians, not a posterior draw per replication",
     )
     r.set_defaults(func=cmd_run)
 
@@ -100,6 +106,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume is not None and args.out is not None:
         raise SpecError("arguments", ["give --out (a new run) or --resume (an interrupted one), not both"])
     sc = load_scenario(args.file, args.sets)
+    if args.medians:
+        if sc.uncertainty is None:
+            raise SpecError("--medians", [f"{args.file} carries no posterior draws (no [uncertainty])"])
+        sc = sc.model_copy(update={"uncertainty": sc.uncertainty.model_copy(update={"use": "medians"})})
     check_memory(sc, min(args.jobs, args.replications))  # before any folder is made
     out = resume_folder(args.resume) if args.resume else prepare_out(args.out, sc.name)
     with ReplicationStore(out, run_fingerprint(sc.model_dump(mode="json"), args.seed)) as store:
@@ -170,6 +180,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"(90% interval {fmt.percent(t.p_low, 0)} to {fmt.percent(t.p_high, 0)}, "
             f"{t.hits} of {t.replications} runs)"
         )
+    if (note := describe_uncertainty(sc)) is not None:
+        print(f"  {note}")
     print(f"report: {report}")
     return 0
 

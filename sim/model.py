@@ -32,6 +32,7 @@ from sim.population import (
     creative_anchor,
     offer_rate,
 )
+from sim.replay import apply_schedule
 from sim.scenario import STAGES, Scenario
 from sim.shocks import Environment, environment, realize_shocks
 from sim.streams import Streams, poisson_quantile, stream_key
@@ -137,6 +138,7 @@ class CampaignModel(mesa.Model):
     def step(self) -> None:
         sc, pop, d = self.sc, self.pop, self.day
         env = environment(sc, self.shocks, d)
+        apply_schedule(sc, d, env)
         start = pop.stage.copy()
         rec = dict.fromkeys(DAILY_COUNTERS, 0.0)
         rec["day"], rec["phase"] = d, env.phase
@@ -211,9 +213,13 @@ class CampaignModel(mesa.Model):
             rng = self._channel_rng[c].on(d)
             unit = ch.unit_cost * scale  # one simulated contact stands for `scale` real ones
             cap = ch.daily_capacity / scale
-            k_float = cap if unit <= 0 else min(cap, allowance[c] / unit)
+            planned = env.planned_contacts.get(name)
+            if planned is not None:  # campaign replay: the log's contacts, not the budget's
+                k_float = min(cap, planned / scale)
+            else:
+                k_float = cap if unit <= 0 else min(cap, allowance[c] / unit)
             k = int(k_float) + int(rng.random() < k_float - int(k_float))
-            if unit > 0:
+            if unit > 0 and planned is None:
                 k = min(k, int(allowance[c] // unit))
             rule = self._open_rules[c]
             rule.stage = start

@@ -21,6 +21,7 @@ from sim.limits import LIMIT_COLUMNS, limit_rows, limit_summary
 from sim.model import CampaignModel
 from sim.scenario import Scenario
 from sim.targets import hit_columns
+from sim.uncertainty import with_parameter_draw
 
 
 @dataclass
@@ -64,6 +65,7 @@ def run_model(
     off by default: they are views for interactive use and never change the numbers. ``probe``
     adds measurements of the finished campaign model to the summary."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    scenario = with_parameter_draw(scenario, ss)  # calibrated scenarios: one posterior draw per run
     paired = scenario.baseline if baseline is None else baseline
     daily, channels, gross = _run_arm(scenario, _fresh(ss), agents, probe)
     base = None

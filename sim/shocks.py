@@ -53,6 +53,7 @@ class Environment:
     outage_abandon: float = 0.0
     banned_claims: set[str] = field(default_factory=set)
     rumours: list[RealizedShock] = field(default_factory=list)
+    planned_contacts: dict[str, float] = field(default_factory=dict)  # replayed real contacts (sim/replay.py)
 
 
 def realize_shocks(sc: Scenario, rng: np.random.Generator) -> list[RealizedShock]:
