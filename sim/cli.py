@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--repair", action="store_true", help="with --resume: recompute replications failing their checksum"
     )
+    r.add_argument(
+        "--medians",
+        action="store_true",
+        help="calibrated scenario: use the posterior medians, not a posterior draw per replication",
+    )
     r.set_defaults(func=cmd_run)
 
     for name in PLUGINS:
@@ -116,6 +121,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume is not None and args.out is not None:
         raise SpecError("arguments", ["give --out (a new run) or --resume (an interrupted one), not both"])
     sc = load_scenario(args.file, args.sets)
+    if args.medians:
+        if sc.uncertainty is None:
+            raise SpecError("--medians", [f"{args.file} carries no posterior draws (no [uncertainty])"])
+        sc = sc.model_copy(update={"uncertainty": sc.uncertainty.model_copy(update={"use": "medians"})})
     check_memory(sc, min(args.jobs, args.replications))  # before any folder is made
     out = resume_folder(args.resume) if args.resume else prepare_out(args.out, sc.name)
     with ReplicationStore(out, run_fingerprint(sc.model_dump(mode="json"), args.seed)) as store:
@@ -190,6 +199,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if sc.rules:
         for r in rule_firings(reps.rules, sc, args.replications).itertuples():
             print(f"  rule {r.rule}: fired in {r.replications_fired} of {args.replications} runs")
+    from sim.uncertainty import describe as describe_uncertainty
+
+    if (note := describe_uncertainty(sc)) is not None:
+        print(f"  {note}")
     print(f"report: {report}")
     return 0
 

@@ -38,9 +38,13 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
         rng = m._channel_rng[c].on(d)
         unit = ch.unit_cost * scale  # one simulated contact stands for `scale` real ones
         cap = ch.daily_capacity / scale
-        k_float = contacts_affordable(allowance[c], unit, cap)
+        planned = env.planned_contacts.get(name)
+        if planned is not None:  # campaign replay: the log's contacts, not the budget's
+            k_float = min(cap, planned / scale)
+        else:
+            k_float = contacts_affordable(allowance[c], unit, cap)
         k = int(k_float) + int(rng.random() < k_float - int(k_float))
-        if unit > 0:
+        if unit > 0 and planned is None:
             k = min(k, int(allowance[c] // unit))
         rule = m._open_rules[c]
         rule.stage = start

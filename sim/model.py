@@ -33,6 +33,7 @@ from sim.population import (
     creative_anchor,
     offer_rate,
 )
+from sim.replay import apply_schedule
 from sim.rules import RuleBook
 from sim.scenario import STAGES, Scenario
 from sim.shocks import Environment, environment, realize_shocks
@@ -151,6 +152,7 @@ class CampaignModel(mesa.Model):
             env = environment(sc, self.shocks, d, self.campaign_days)  # the campaign may have ended
         for name in self.paused:
             env.channel_open[name] = False
+        apply_schedule(sc, d, env)  # campaign replay: the log's inputs for today
         self.terms = offer_terms(sc.offer, self.live, self.ledger.incentives_on)
         start = pop.stage.copy()
         rec = dict.fromkeys(DAILY_COUNTERS, 0.0)

@@ -31,7 +31,7 @@ def mean_degree(sc: Scenario) -> float:
     if kind == "none":
         return 0.0
     if kind == "complete":
-        return float(n - 1)
+        return 0.0  # never stored: mean-field shortcuts stand for its n(n-1) links
     return min(float(sc.network.mean_degree), float(n - 1))
 
 

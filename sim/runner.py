@@ -22,6 +22,7 @@ from sim.model import CampaignModel
 from sim.rules import COLUMNS as RULE_COLUMNS
 from sim.scenario import Scenario
 from sim.targets import hit_columns
+from sim.uncertainty import with_parameter_draw
 
 
 def rules_frame(records: list[dict] | None = None) -> pd.DataFrame:
@@ -83,6 +84,7 @@ def run_model(
     off by default: they are views for interactive use and never change the numbers. ``probe``
     adds measurements of the finished campaign model to the summary."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    scenario = with_parameter_draw(scenario, ss)  # calibrated scenarios: one posterior draw per run
     paired = scenario.baseline if baseline is None else baseline
     model, daily, channels, gross = _run_arm(scenario, _fresh(ss), agents, probe)
     base = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -305,6 +305,35 @@ class Target(Strict):
 CROSS_FIELDS = {"segments", "channels", "shocks", "network", "targets", "rules", "playbook", "offer"}
 
 
+class Schedule(Strict):
+    """Per-day exogenous inputs replayed inside one run (``sim/replay.py``): entry ``d`` of a
+    series is day ``d``'s value; a series shorter than the horizon holds its last value."""
+
+    contacts: dict[str, tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...]] = Field(
+        default_factory=dict, description="real contacts a day, per channel (replaces budget pacing)"
+    )
+    market_shift_pp: tuple[Annotated[float, Field(allow_inf_nan=False)], ...] = Field(
+        (), description="move of the customers' alternative rates since day 0, % a year, per day"
+    )
+    competitor_rate_pp: tuple[float, ...] = Field((), description="a rival's rate shown each day (nan: none)")
+    competitor_reach_share: float = Field(1.0, ge=0, le=1, description="share who see the rival's rate")
+
+
+class Uncertainty(Strict):
+    """Posterior draws of calibrated fields (``sim/uncertainty.py``): each run uses one row."""
+
+    calibration: str = Field(description="the calibration the draws come from")
+    fields: tuple[str, ...] = Field(min_length=1, description="scenario fields, one per column")
+    draws: tuple[tuple[float, ...], ...] = Field(min_length=1, description="rows of posterior draws")
+    use: Literal["draws", "medians"] = Field("draws", description="medians: ignore the draws")
+
+    @model_validator(mode="after")
+    def _rows(self) -> Uncertainty:
+        if bad := [k for k, row in enumerate(self.draws) if len(row) != len(self.fields)]:
+            raise ValueError(f"draws row {bad[0]} has not one value per field ({len(self.fields)})")
+        return self
+
+
 class Scenario(Strict):
     name: str = Field(description="names the result folder (as a slug); at most 80 characters")
     description: str = ""
@@ -332,6 +361,18 @@ class Scenario(Strict):
     )
     playbook: Playbook = Playbook()
     rules: tuple[Rule, ...] = Field((), description="in-flight rules (see sim.rules_schema)")
+    schedule: Schedule | None = Field(
+        None, description="per-day inputs replayed in the run (campaign replay)"
+    )
+    uncertainty: Uncertainty | None = Field(None, description="posterior draws carried from a calibration")
+
+    @model_validator(mode="after")
+    def _replayed_channels(self) -> Scenario:
+        if self.schedule is not None and (
+            unknown := sorted(set(self.schedule.contacts) - set(self.channels))
+        ):
+            raise ValueError(f"schedule.contacts: {', '.join(unknown)} is not a channel")
+        return self
 
     @field_validator("name")
     @classmethod

@@ -72,6 +72,7 @@ class Environment:
     banned_claims: set[str] = field(default_factory=set)
     rumours: list[RealizedShock] = field(default_factory=list)
     active_kinds: set[str] = field(default_factory=set)
+    planned_contacts: dict[str, float] = field(default_factory=dict)  # replayed real contacts (sim/replay.py)
 
 
 class _Kind(StrictTagged):

@@ -212,3 +212,12 @@ def test_ambiguous_dates_need_a_date_format(calib) -> None:
         _observed(calib(rows))
     obs = _observed(calib(rows, "date_format = '%d/%m/%Y'"))
     assert [str(p) for p in obs["period"]] == ["2024-01-29/2024-02-04", "2024-02-05/2024-02-11"]
+
+
+def test_every_shipped_scenario_fits_in_memory_at_its_shipped_size() -> None:
+    """A complete graph is never stored, so the Bass reference's 100,000 customers need
+    megabytes, not the hundreds of GiB its n^2 links would."""
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    for path in sorted(root.glob("*.toml")):
+        sc = load_scenario(path)
+        assert estimate_bytes(sc, jobs=2) < 4 * 2**30, path.name

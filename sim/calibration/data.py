@@ -46,7 +46,9 @@ def load_observed(cal: Calibration) -> pd.DataFrame:
     raw = read_table(path)
     date_col = spec.data.date_column
     observed = [o.column for o in spec.observe]
-    inputs = [i.column for i in spec.inputs if i.column not in observed]
+    inputs = [
+        c for c in [i.column for i in spec.inputs] + [r.column for r in spec.replay] if c not in observed
+    ]
     wanted = [date_col, *observed, *inputs]
     if missing := [c for c in dict.fromkeys(wanted) if c not in raw.columns]:
         have = ", ".join(map(str, raw.columns))

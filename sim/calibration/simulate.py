@@ -6,7 +6,10 @@ Two ways to map a run to periods:
   each observation period are aggregated (sum, mean or last day);
 * per-period runs (``inputs`` given): each period is its own campaign run with the
   period's exogenous values written into the scenario, and the whole run aggregates to
-  that period. This is how observed contact volumes and macro context are fed in.
+  that period; customers forget everything between periods;
+* replay (``replay`` given): one run, with the logged series written into the scenario's
+  per-day ``[schedule]`` (``sim/calibration/replay.py``), so customers keep their memory
+  across periods.
 
 Counts are already scaled to the real customer base by the model
 (``population.represents / population.size``).
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.calibration.replay import schedule
 from sim.calibration.spec import DISPERSION, Calibration
 from sim.kpis import PAIRED_DAILY_COLUMNS
 from sim.loading import SpecError, apply_overrides, scenario_from_dict
@@ -32,11 +36,18 @@ class Simulator:
     observed: pd.DataFrame  # from sim.calibration.data.load_observed
     day_period: np.ndarray = field(init=False)  # period position of each model day, -1 if none
 
+    replayed: dict[str, Any] | None = field(init=False)  # the scenario's schedule in replay
+
     def __post_init__(self) -> None:
+        object.__setattr__(self, "replayed", None)
         if self.cal.spec.per_period:
             object.__setattr__(self, "day_period", np.empty(0, dtype=np.int64))
             return
         object.__setattr__(self, "day_period", _day_positions(self.cal, self.observed["period"]))
+        if self.cal.spec.replay:
+            object.__setattr__(
+                self, "replayed", schedule(self.cal.spec.replay, self.observed, self.day_period)
+            )
 
     @property
     def paired(self) -> bool:
@@ -48,7 +59,10 @@ class Simulator:
         return [o.column for o in self.cal.spec.observe]
 
     def scenario_dict(self, values: dict[str, float]) -> dict[str, Any]:
-        return apply_overrides(self.cal.base, self.cal.edits(values))
+        data = apply_overrides(self.cal.base, self.cal.edits(values))
+        if self.replayed is not None:
+            data["schedule"] = self.replayed
+        return data
 
     def describe(self) -> str:
         """What one simulation is, for ``calibrate --check``."""
@@ -57,7 +71,8 @@ class Simulator:
         if self.cal.spec.per_period:
             return f"{n} runs of {sc.horizon} model days (one per period; inputs per period), {who}"
         used = int((self.day_period >= 0).sum())
-        return f"one run of {sc.horizon} model days ({used} of them in observed periods), {who}"
+        replay = ", logged series replayed day by day" if self.replayed is not None else ""
+        return f"one run of {sc.horizon} model days ({used} of them in observed periods{replay}), {who}"
 
     def simulate(
         self, values: dict[str, float], seed: np.random.SeedSequence, only: np.ndarray | None = None

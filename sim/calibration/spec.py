@@ -96,6 +96,19 @@ class Input(Strict):
 FREQUENCIES = ("day", "week", "month", "quarter", "year", "period")
 
 
+class Replay(Strict):
+    """A logged series replayed day by day inside one run (``[schedule]`` of the scenario).
+
+    ``target`` is ``contacts.<channel>`` (the period's real contacts, spread evenly over its
+    model days), ``market_shift_pp`` or ``competitor_rate_pp`` (a level held every day of
+    the period); the value is ``column * scale + offset``."""
+
+    column: str
+    target: str = Field(pattern=r"^(contacts\.[A-Za-z0-9_]+|market_shift_pp|competitor_rate_pp)$")
+    scale: float = 1.0
+    offset: float = 0.0
+
+
 class Data(Strict):
     """Observed periods. Calendar frequencies read the date column as dates (any day of a
     week, month, quarter or year names it; a year may be just ``1995``); ``period`` reads
@@ -197,6 +210,7 @@ class CalibrationSpec(Strict):
     parameters: tuple[Parameter, ...] = Field(min_length=1)
     observe: tuple[Observe, ...] = Field(min_length=1)
     inputs: tuple[Input, ...] = ()
+    replay: tuple[Replay, ...] = Field((), description="logged series replayed inside one run")
     holdout: Holdout = Holdout()
     observation: Observation = Observation()
     inference: Inference = Inference()
@@ -211,6 +225,8 @@ class CalibrationSpec(Strict):
         ):
             if len(set(names)) != len(names):
                 raise ValueError(f"{what} must be unique")
+        if self.inputs and self.replay:
+            raise ValueError("inputs (one run per period) and replay (one run) exclude each other")
         if self.observation.noise != "none" and DISPERSION in {p.name for p in self.parameters}:
             raise ValueError(f"parameters: the name {DISPERSION!r} is taken by the observation noise")
         return self
@@ -286,6 +302,10 @@ def load_calibration(path: str | Path, overrides: Iterable[str] = ()) -> Calibra
                 problems += _check_value(cal, f"parameters[{i}].prior", p, value, f"prior's {end} end")
     for i, inp in enumerate(spec.inputs):
         problems += _check_field(cal, f"inputs[{i}].field", inp.field)
+    for i, r in enumerate(spec.replay):
+        channel = r.target.removeprefix("contacts.")
+        if r.target.startswith("contacts.") and channel not in scenario.channels:
+            problems.append(f"replay[{i}].target: {channel!r} is not a channel of scenario {scenario_path}")
     if problems:
         raise SpecError(str(path), problems)
     return cal

@@ -18,7 +18,7 @@ from sim.calibration.predictive import bands, coverage, predictive_draws
 from sim.calibration.report import write_report
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import Calibration
-from sim.calibration.writeback import write_calibrated
+from sim.calibration.writeback import posterior_draws, write_calibrated
 from sim.results import provenance, write_json, write_table
 
 
@@ -101,7 +101,9 @@ def calibrate(
     write_table(folder, "bands", _printable(b))
     write_table(folder, "coverage", cov)
     calibrated = folder / "calibrated_scenario.toml"
-    write_calibrated(calibrated, cal, table, level)
+    carried = posterior_draws(cal, sample)
+    write_table(folder, "posterior_draws", carried)
+    write_calibrated(calibrated, cal, table, level, carried)
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]  # t = -1 is pyabc's prior sample for the first tolerance
     manifest = {

@@ -1,25 +1,56 @@
 """The calibrated scenario: the base scenario with each free parameter at its posterior
-median, written as a standalone TOML that ``run``, ``sweep`` and ``sobol`` accept."""
+median, and in ``[uncertainty]`` a table of posterior draws that every run then samples
+from (``sim/uncertainty.py``), written as a standalone TOML that ``run``, ``compare``,
+``sweep`` and ``sobol`` accept. The draws are also written as ``posterior_draws.csv``.
+
+The draws are carried inside the scenario rather than referenced by path, so every
+command, worker process and dask task that receives the scenario has them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from sim.calibration.posterior import resample
 from sim.calibration.spec import Calibration
 from sim.loading import apply_overrides, dump_scenario, scenario_from_dict
 from sim.results import atomic_write
 from sim.scenario import Scenario
 
+DRAWS = 200  # posterior rows carried into what-ifs
+CARRY = 3  # spawn-key stream of the carried draws (0 model, 1 sampler, 2 predictive)
 
-def calibrated_scenario(cal: Calibration, table: pd.DataFrame) -> Scenario:
-    """Posterior medians written into the (population-scaled) base scenario."""
+
+def posterior_draws(cal: Calibration, sample: pd.DataFrame, n: int = DRAWS) -> pd.DataFrame:
+    """``n`` rows resampled from the weighted posterior, one column per scenario field
+    (complements and integer rounding applied, as the runs will see them)."""
+    names = [p.name for p in cal.spec.parameters]
+    rows = resample(sample, names, n, np.random.SeedSequence(cal.spec.seed, spawn_key=(CARRY,)))
+    out = {}
+    for p in cal.spec.parameters:
+        x = rows[p.name].to_numpy(dtype=float)
+        out[p.field] = np.round(x) if p.name in cal.integer else x
+        if p.complement is not None:
+            out[p.complement] = 1.0 - x
+    return pd.DataFrame(out)
+
+
+def calibrated_scenario(cal: Calibration, table: pd.DataFrame, draws: pd.DataFrame | None = None) -> Scenario:
+    """Posterior medians written into the (population-scaled) base scenario, with the
+    posterior ``draws`` (if given) in ``[uncertainty]``."""
     medians = table.set_index("parameter")["median"]
     sets = cal.edits({p.name: float(medians[p.name]) for p in cal.spec.parameters})
     data = apply_overrides(cal.base, sets)
     data["name"] = f"{cal.scenario.name}_calibrated"
     data["description"] = f"{cal.scenario.name} calibrated by {cal.spec.name} (posterior medians)"
+    if draws is not None:
+        data["uncertainty"] = {
+            "calibration": cal.spec.name,
+            "fields": list(draws.columns),
+            "draws": draws.to_numpy(dtype=float).tolist(),
+        }
     return scenario_from_dict(data, f"calibrated {cal.spec.name}")
 
 
@@ -36,11 +67,17 @@ def header(cal: Calibration, table: pd.DataFrame, level: float) -> str:
     if cal.spec.inputs:
         fields = ", ".join(i.field for i in cal.spec.inputs)
         lines.append(f"# per-period inputs ({fields}) keep the base scenario's values: set them per what-if")
+    lines += [
+        "# [uncertainty]: posterior draws; each run uses one, so results include parameter",
+        "# uncertainty. --set uncertainty.use=medians (run --medians) uses the medians above.",
+    ]
     return "\n".join(lines) + "\n\n"
 
 
-def write_calibrated(path: Path, cal: Calibration, table: pd.DataFrame, level: float) -> Scenario:
-    sc = calibrated_scenario(cal, table)
+def write_calibrated(
+    path: Path, cal: Calibration, table: pd.DataFrame, level: float, draws: pd.DataFrame | None = None
+) -> Scenario:
+    sc = calibrated_scenario(cal, table, draws)
     text = header(cal, table, level) + dump_scenario(sc)
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
     return sc

@@ -50,7 +50,7 @@ def fill_simplex(u: np.ndarray, lower: np.ndarray, upper: np.ndarray, total: flo
         ww = np.where(active, w, 0.0)
         if not ww.sum() > 0:
             ww = np.where(active, cap - (s - lower), 0.0)
-        add = free * ww / ww.sum()
+        add = free * (ww / ww.sum())  # normalise first: free * 5e-324 underflows to 0
         room = upper - s
         over = active & (add >= room)
         if not over.any():

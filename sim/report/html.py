@@ -44,6 +44,14 @@ def _esc(text: str) -> str:
     return html.escape(str(text))
 
 
+def _uncertainty_note(scenario: Scenario) -> str:
+    """A calibrated scenario says whether its intervals carry parameter uncertainty."""
+    from sim.uncertainty import describe
+
+    text = describe(scenario)
+    return "" if text is None else f'<p class="note"><b>{html.escape(text[0].upper() + text[1:])}.</b></p>'
+
+
 def embed_png(path: Path) -> str:
     """An <img> carrying the PNG itself, so a report is one self-contained file."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
@@ -230,6 +238,7 @@ def write_report(
         f"standing for {fmt.count(represents)} · {sc.calendar.days} campaign days + "
         f"{sc.calendar.observation_days} observation days · money in {_esc(sc.currency)} · "
         f"{_esc(revision_note(str(manifest.get('git_revision', 'unknown'))))}</p>",
+        _uncertainty_note(sc),
         target_section(summary, sc),
         kpi_section(summary, sc.currency),
         channel_section(channels, summary, sc) if channels is not None and "conversions" in channels else "",

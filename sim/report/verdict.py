@@ -53,6 +53,8 @@ def _spread(x: np.ndarray, kpi: str, currency: str) -> str:
 
 
 def _probability(hits: int, n: int) -> str:
+    if n == 0:
+        return "not defined (no run had a cost to relate it to)"
     lo, hi = wilson_interval(hits, n)
     return (
         f"{fmt.percent(hits / n if n else np.nan, 0)} (interval {fmt.percent(lo, 0)} to {fmt.percent(hi, 0)})"
@@ -88,6 +90,8 @@ def verdict(summary: pd.DataFrame, limits: pd.DataFrame, scenario: Scenario) -> 
     p_pays = pays / nv.size if nv.size else np.nan
     what = "incremental net value" if paired else "net value (gross: no campaign-off baseline was run)"
     out = {"headline": headline(p_pays)}
+    if "total_cost" in summary and not (summary["total_cost"].fillna(0) > 0).any():
+        out["headline"] = "No campaign money was spent: there is nothing to pay off"
     out["pays"] = (
         f"Does it pay off? In {pays} of {nv.size} runs: P({what} > 0) = {_probability(pays, nv.size)}; "
         f"{what.split(' (')[0]} {_spread(nv, value_kpi, cur)}."

@@ -69,7 +69,9 @@ def test_common_random_numbers_make_a_vs_a_exactly_zero() -> None:
 
 def test_a_known_change_shows_up_in_every_pair() -> None:
     a = load_scenario(SCENARIO, [*TINY, "budget.fixed_costs=0"])
-    b = load_scenario(SCENARIO, [*TINY, "budget.fixed_costs=1e6"])
+    # the same marketing and incentive pools: the budget grows by what the fixed cost takes
+    total = a.budget.total + 1e6 / (1 - a.budget.risk_reserve_share)
+    b = load_scenario(SCENARIO, [*TINY, "budget.fixed_costs=1e6", f"budget.total={total}"])
     cmp = compare({"lean": a, "heavy": b}, n=4, seed=1)
     t = cmp.paired.set_index("kpi")
     assert t.loc["fixed_cost", "diff_p05"] == t.loc["fixed_cost", "diff_p95"] == pytest.approx(1e6)

@@ -36,6 +36,12 @@ def test_fill_simplex_respects_bounds_and_sum(box) -> None:
     assert np.all(s >= lower - 1e-9) and np.all(s <= upper + 1e-9)
 
 
+def test_fill_simplex_with_a_subnormal_weight() -> None:
+    # hypothesis found it: free * 5e-324 underflowed to 0 and nothing was shared out
+    s = fill_simplex(np.array([5e-324, 0.0]), np.zeros(2), np.ones(2), 0.5)
+    assert s.sum() == pytest.approx(0.5)
+
+
 def test_fill_simplex_by_hand() -> None:
     # 0.6 above the lower bounds, split by weight x room (0.8 : 0.4)
     s = fill_simplex(np.array([1.0, 1.0]), np.array([0.1, 0.1]), np.array([0.9, 0.5]), 0.8)

@@ -66,6 +66,9 @@ def test_verdict_by_hand() -> None:
     assert "conversions ≥ 15: P(hit) 100%" in v["targets"]
     for text in v.values():
         assert "e+" not in text and "nan" not in text.lower()
+    free = summary.assign(total_cost=0.0, incremental_roi=np.nan)
+    v = verdict(free, limits_overview(pd.DataFrame(columns=["limit", "channel", "binds"]), 4), sc)
+    assert v["headline"].startswith("No campaign money") and "not defined" in v["risk"]
 
 
 def test_verdict_without_baseline_uses_gross_and_says_so(reps) -> None:

@@ -1,0 +1,56 @@
+"""Parameter uncertainty carried from a calibration into every what-if.
+
+A calibrated scenario (``campaign-sim calibrate``) holds its posterior medians as the
+scenario's values and, in ``[uncertainty]``, a table of posterior draws of the calibrated
+fields. Each run then draws one row, so replications spread over the parameter values the
+data allow, not only over the model's own randomness (Bayesian posterior-predictive
+simulation; Gelman et al. 2013, Bayesian Data Analysis, ch. 6).
+
+The row is chosen by the run's seed (its own stream), so paired runs (compare, the
+campaign-off baseline) with the same seed use the same parameters: differences between
+options are not blurred by different parameter draws. ``use = "medians"`` switches the
+draws off (the scenario's own values, the medians, are used).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario import Scenario
+
+DRAW_STREAM = 2**31 - 2  # spawn-key element of the draw choice (model streams use 0, 1, ...)
+
+
+def draw_index(uncertainty_rows: int, seed: np.random.SeedSequence) -> int:
+    """Which posterior row a run with ``seed`` uses (uniform over the rows)."""
+    ss = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, DRAW_STREAM))
+    return int(np.random.default_rng(ss).integers(uncertainty_rows))
+
+
+def with_parameter_draw(scenario: Scenario, seed: np.random.SeedSequence) -> Scenario:
+    """The scenario with one posterior draw written in (unchanged without draws)."""
+    u = scenario.uncertainty
+    if u is None or u.use == "medians":
+        return scenario
+    from sim.loading import apply_overrides, scenario_from_dict
+
+    row = u.draws[draw_index(len(u.draws), seed)]
+    edits = [f"{f}={v!r}" for f, v in zip(u.fields, row, strict=True)]
+    data = apply_overrides(scenario.model_dump(mode="json", exclude_none=True), edits)
+    data["uncertainty"]["use"] = "medians"  # drawn once: the drawn scenario is final
+    return scenario_from_dict(data, f"posterior draw of {u.calibration}")
+
+
+def describe(scenario: Scenario) -> str | None:
+    """The report's sentence about parameter uncertainty, or None."""
+    u = scenario.uncertainty
+    if u is None:
+        return None
+    if u.use == "medians":
+        return (
+            f"parameters at the posterior medians of calibration {u.calibration} (no parameter uncertainty)"
+        )
+    return (
+        f"includes parameter uncertainty from calibration {u.calibration}: each replication draws "
+        f"one of {len(u.draws)} posterior parameter sets ({', '.join(u.fields)})"
+    )
