@@ -7,23 +7,14 @@ browser cannot run here (``.ci/run`` installs it)."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from sim.cli import main
+from tests.app.browser import CHROMIUM, FLAGS
 from tests.conftest import DEPOSIT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTH = 1400
 
 
@@ -42,7 +33,7 @@ def browser():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)")
     with sync_api.sync_playwright() as p:
         try:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         except Exception as exc:  # any launch failure: the browser cannot run here
             pytest.skip(f"Chromium cannot start here: {exc}")
         yield b
