@@ -39,6 +39,7 @@ from sim.scenario import STAGES, Scenario
 from sim.shocks import Environment, environment, realize_shocks
 from sim.streams import Streams, poisson_quantile, stream_key
 from sim.terms import LiveOffer, OfferTerms, offer_terms
+from sim.today import Today, today
 
 RETENTION_DAYS = 30
 # Per-customer uniforms, one stream per kind of daily draw (see sim.streams).
@@ -154,6 +155,7 @@ class CampaignModel(mesa.Model):
             env.channel_open[name] = False
         apply_schedule(sc, d, env)  # campaign replay: the log's inputs for today
         self.terms = offer_terms(sc.offer, self.live, self.ledger.incentives_on)
+        self.today = self.journey_day(env)
         start = pop.stage.copy()
         rec = dict.fromkeys(DAILY_COUNTERS, 0.0)
         rec["day"], rec["phase"] = d, env.phase
@@ -247,7 +249,8 @@ class CampaignModel(mesa.Model):
         cand = np.flatnonzero((start == AWARE) & (pop.stage == AWARE))
         if cand.size == 0:
             return
-        journey.consider(self, cand, self._u["consideration"](self.day, cand))
+        u = self._u["consideration"](self.day, cand)
+        journey.consider(pop, cand, u, self.adopter_share(cand), self.today)
 
     def _decision(self, env: Environment, start: np.ndarray, rec: dict) -> None:
         sc, pop = self.sc, self.pop
@@ -259,7 +262,7 @@ class CampaignModel(mesa.Model):
             p_drop = bh.combine_probabilities(drop, pull * pop.saw_competitor[cand])
         else:
             p_drop = journey.either(drop, pull * False)
-        p_conv, drop_below = journey.conversion_odds(self, cand, env, p_drop)
+        p_conv, drop_below = journey.conversion_odds(pop, cand, self.adopter_share(cand), p_drop, self.today)
         u = self._u["decision"](self.day, cand)
         # u < p_conv: decides; p_conv <= u < p_conv + (1 - p_conv) p_drop: dropped
         deciders = kernels.settle(cand, u, p_conv, drop_below, pop.stage, DROPPED)
@@ -283,9 +286,16 @@ class CampaignModel(mesa.Model):
         self.pop.stage[hit[rng.random(hit.size) < env.outage_abandon]] = DROPPED
         return deciders[~np.isin(deciders, hit, assume_unique=True)]
 
-    def conversion_probability(self, idx: np.ndarray, env: Environment) -> np.ndarray:
-        """Daily P(convert) of customers ``idx`` today (see :func:`sim.journey.conversion_odds`)."""
-        return journey.conversion_odds(self, idx, env, 0.0)[0]
+    def journey_day(self, env: Environment) -> Today:
+        """What the journey needs to know about today (:func:`sim.today.today`)."""
+        sc, q_left = self.sc, 1.0
+        if self.quota_left is not None and sc.offer.quota_visible:
+            q_left = self.quota_left / max(round(sc.offer.quota / self.scale), 1)
+        days_left = self.campaign_days - 1 - self.day
+        return today(
+            sc, env, self.terms, days_left=days_left, quota_left_share=q_left, offer_rate=self.offer_rate,
+            creative_anchor=self.creative_anchor, misleading=self.misleading_claim(env),
+        )  # fmt: skip
 
     def misleading_claim(self, env: Environment) -> bool:
         """Whether today's offer makes a claim the scenario counts as misleading."""
@@ -371,7 +381,7 @@ class CampaignModel(mesa.Model):
         for position, reach in env.competitor_launches:  # rivals launching today
             u = self._u["competitor_seen"](self.day, np.arange(pop.size), position)
             pop.saw_competitor |= u < reach
-        journey.anchor(self, env)
+        journey.anchor(pop, self.today)
 
     def _record(self, rec: dict) -> None:
         stage = self.pop.stage

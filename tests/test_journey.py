@@ -64,8 +64,9 @@ def test_conversion_odds_equal_the_numpy_chain(
     env = shifted(environment(m.sc, m.shocks, m.day), rng, claims)
     idx = some(m, seed)
     p_drop = rng.random(idx.size) if rng.random() < 0.5 else np.asarray(rng.random())
-    p, drop_below = journey.conversion_odds(m, idx, env, p_drop)
-    ref = journey.conversion_probability_reference(m, idx, env)
+    day, share = m.journey_day(env), m.adopter_share(idx)
+    p, drop_below = journey.conversion_odds(m.pop, idx, share, p_drop, day)
+    ref = journey.conversion_probability_reference(m.pop, idx, share, day)
     np.testing.assert_array_equal(p, ref)
     np.testing.assert_array_equal(drop_below, ref + (1 - ref) * p_drop)
     assert p.dtype == ref.dtype == np.float64
@@ -78,11 +79,12 @@ def test_consideration_equals_the_numpy_chain(name: str, seed: int, days: int) -
     m = model_on_day("deposit_sprint" if name == "mean_field" else name, seed, days, overrides)
     cand = some(m, seed, AWARE)
     u = np.random.default_rng(seed).random(cand.size)
+    day, share = m.journey_day(environment(m.sc, m.shocks, m.day)), m.adopter_share(cand)
     before = m.pop.stage.copy()
-    journey.consider(m, cand, u)
+    journey.consider(m.pop, cand, u, share, day)
     fused = m.pop.stage.copy()
     m.pop.stage[:] = before
-    journey.consider_reference(m, cand, u)
+    journey.consider_reference(m.pop, cand, u, share, day)
     np.testing.assert_array_equal(fused, m.pop.stage)
 
 
@@ -96,11 +98,12 @@ def test_anchoring_equals_the_numpy_chain(name: str, seed: int, days: int, rival
     env = shifted(environment(m.sc, m.shocks, m.day), rng, False)
     m.pop.saw_competitor[:] = rng.random(m.pop.size) < 0.5
     env.competitor_rate = float(rng.normal(2.0, 0.5)) if rival else None
+    day = m.journey_day(env)
     before = m.pop.reference.copy()
-    journey.anchor(m, env)
+    journey.anchor(m.pop, day)
     fused = m.pop.reference.copy()
     m.pop.reference[:] = before
-    twins.anchor_reference(m, env)
+    twins.anchor_reference(m.pop, day)
     np.testing.assert_array_equal(fused, m.pop.reference)
     assert fused.dtype == np.float32
 
@@ -110,8 +113,9 @@ def test_the_check_can_tell_a_different_probability() -> None:
     m = model_on_day("deposit_sprint", 1, 5)
     env = environment(m.sc, m.shocks, m.day)
     idx = np.flatnonzero(m.pop.stage == CONSIDERING)
-    p, _ = journey.conversion_odds(m, idx, env, 0.0)
-    ref = journey.conversion_probability_reference(m, idx, env)
+    day, share = m.journey_day(env), m.adopter_share(idx)
+    p, _ = journey.conversion_odds(m.pop, idx, share, 0.0, day)
+    ref = journey.conversion_probability_reference(m.pop, idx, share, day)
     assert idx.size > 0 and (ref > 0).any()
     ref[np.argmax(ref)] = np.nextafter(ref.max(), 1.0)
     with pytest.raises(AssertionError):

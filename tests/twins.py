@@ -3,17 +3,12 @@ engine against them (moved out of the package: the engine keeps one form of each
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim import behaviour as bh
-from sim import journey
 from sim.network import Graph
-
-if TYPE_CHECKING:
-    from sim.model import CampaignModel
-    from sim.shocks import Environment
+from sim.population import Population
+from sim.today import Today
 
 
 def random_neighbour_reference(g: Graph, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -33,13 +28,12 @@ def adopter_share_reference(g: Graph, counts: np.ndarray, idx: np.ndarray) -> np
     return np.divide(counts[idx], deg, out=np.zeros(idx.size, dtype=np.float32), where=deg > 0)
 
 
-def anchor_reference(m: CampaignModel, env: Environment) -> None:
+def anchor_reference(pop: Population, day: Today) -> None:
     """:func:`sim.journey.anchor` as the plain chain of :mod:`sim.behaviour` calls."""
-    pop = m.pop
-    own = pop.current_rate + np.float32(journey._own_shift(m, env))
-    creative = np.float32(m.creative_anchor)
+    own = pop.current_rate + np.float32(day.own_shift)
+    creative = np.float32(day.creative_anchor)
     anchor = np.full(pop.size, creative, dtype=np.float32)
-    if env.competitor_rate is not None:
-        anchor = np.where(pop.saw_competitor, np.float32(env.competitor_rate), anchor)
+    if day.rival_rate is not None:
+        anchor = np.where(pop.saw_competitor, np.float32(day.rival_rate), anchor)
     target = bh.anchor_target(own, anchor, pop.anchor_weight).astype(np.float32)
     pop.reference[:] = bh.anchored_reference(pop.reference, target, pop.anchor_speed)
