@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import behaviour as bh
 from sim.kernels import accept_distinct
 from sim.scenario import Channel
 
@@ -41,9 +42,9 @@ def reach_weights(
 
 
 def fatigue_factor(exposures: np.ndarray, fatigue: float) -> np.ndarray:
-    """Diminishing returns to repeated exposure: e^(-f n) after n earlier contacts
-    (advertising wear-out; Pechmann and Stewart 1988)."""
-    return np.exp(-fatigue * exposures.astype(np.float32, copy=False))
+    """Diminishing returns to repeated exposure (:func:`sim.behaviour.fatigue_factor`), as
+    float32 like the contact effects it multiplies."""
+    return bh.fatigue_factor(exposures, fatigue).astype(np.float32)
 
 
 def contacts_affordable(allowance: float, unit_cost_real: float, capacity: float) -> float:

@@ -1,11 +1,10 @@
-"""Compiled arithmetic of the journey's equations (numba, cached on disk): the +, -, *, /
-of :mod:`sim.behaviour`'s equations evaluated per customer in one loop instead of one numpy
-call per operation.
+"""The journey's per-customer loops (numba, cached on disk): one pass over the customers of
+a stage, calling the scalar equations of :mod:`sim.equations` (the same functions
+:mod:`sim.behaviour` vectorizes) for each, instead of one numpy call per operation.
 
-Transcendental functions (power, tanh, expm1) stay numpy calls between these kernels, and
-every operation keeps numpy's dtypes and order (float32 where numpy computes in float32),
-so the results are bit-identical to the plain-numpy forms in :mod:`sim.journey`, which
-``tests/test_journey.py`` checks.
+They contain no arithmetic of their own beyond U = fomo x the day's urgency per unit of
+FOMO (:func:`sim.equations.urgency` is linear in FOMO, so the model evaluates it once a
+day at fomo = 1).
 """
 
 from __future__ import annotations
@@ -13,157 +12,86 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim import equations as eq
+
 
 @njit(cache=True, nogil=True)
-def consideration_rates(
+def consider(
     cand: np.ndarray,
+    u: np.ndarray,
     trust: np.ndarray,
     fomo: np.ndarray,
     strength: np.ndarray,
     share: np.ndarray,
     urgency: float,
     consider_rate: float,
-    out: np.ndarray,
-) -> None:
-    """``out = -(consider_rate * trust * (1 + fomo * urgency + strength * share))`` at
-    ``cand`` (the negated daily hazard of considering, ready for ``expm1``)."""
-    c = np.float32(consider_rate)
-    for i in range(cand.size):
-        j = cand[i]
-        u_term = np.float64(fomo[j]) * urgency
-        s_term = strength[j] * share[i]
-        out[i] = -(c * trust[j] * (1.0 + u_term + s_term))
-
-
-@njit(cache=True, nogil=True)
-def settle_hazard(
-    cand: np.ndarray,
-    u: np.ndarray,
-    expm1: np.ndarray,
     drop: float,
     stage: np.ndarray,
     moved: int,
     dropped: int,
 ) -> None:
-    """With ``p = -expm1`` (= 1 - e^-h): ``u < p`` moves on, ``p <= u < p + drop`` drops."""
+    """With ``p`` the daily probability of the consideration hazard
+    (:func:`sim.equations.consideration_hazard`, :func:`~sim.equations.hazard_probability`)
+    of customer ``cand[i]``: ``u[i] < p`` moves on, ``p <= u[i] < p + drop`` drops out."""
     for i in range(cand.size):
-        p = -expm1[i]
+        j = cand[i]
+        social = eq.social_proof(share[i], strength[j])
+        p = eq.hazard_probability(eq.consideration_hazard(consider_rate, trust[j], fomo[j] * urgency, social))
         if u[i] < p:
-            stage[cand[i]] = moved
+            stage[j] = moved
         elif u[i] < p + drop:
-            stage[cand[i]] = dropped
+            stage[j] = dropped
 
 
 @njit(cache=True, nogil=True)
-def offer_outcomes_at(
+def conversion_odds(
     idx: np.ndarray,
+    share: np.ndarray,
+    p_drop: np.ndarray,
     amount: np.ndarray,
     reference: np.ndarray,
     curvature: np.ndarray,
-    extras_per_amount: float,
-    term_years: float,
-    bonus: float,
-    costs: float,
-    offer_rate: float,
-    loss: float,
-    x_good: np.ndarray,
-    x_bad: np.ndarray,
-    abs_good: np.ndarray,
-    abs_bad: np.ndarray,
-    alpha: np.ndarray,
-) -> None:
-    """:func:`sim.behaviour.offer_outcomes` at ``idx`` with extras
-    ``extras_per_amount / max(amount, 1) * 100 / term_years`` (none when 0); also
-    ``|x_good|``, ``|x_bad|`` and the curvature, for the prospect values' powers."""
-    for i in range(idx.size):
-        j = idx[i]
-        extras = 0.0
-        if extras_per_amount != 0.0:
-            extras = extras_per_amount / max(amount[j], 1.0) * 100.0 / term_years
-        base = bonus + extras - costs - np.float64(reference[j])
-        x_good[i] = offer_rate + base
-        x_bad[i] = -loss + base
-        abs_good[i] = abs(x_good[i])
-        abs_bad[i] = abs(x_bad[i])
-        alpha[i] = curvature[j]
-
-
-@njit(cache=True, nogil=True)
-def conversion_utility(
-    idx: np.ndarray,
-    x_good: np.ndarray,
-    x_bad: np.ndarray,
-    mag_good: np.ndarray,
-    mag_bad: np.ndarray,
-    w_good: float,
-    w_bad: float,
-    shift: float,
-    appetite_shift: float,
-    risk_level: int,
-    suitability: bool,
-    trust_weight: float,
-    risk_penalty: float,
-    urgency: float,
     loss_aversion: np.ndarray,
     risk_appetite: np.ndarray,
     trust: np.ndarray,
     sensitivity: np.ndarray,
     fomo: np.ndarray,
     strength: np.ndarray,
-    share: np.ndarray,
     threshold: np.ndarray,
     eligible: np.ndarray,
-    half_utility: np.ndarray,
-    ok: np.ndarray,
-) -> None:
-    """Half the logit utility of converting (for ``tanh``) and whether the customer may
-    convert, from the outcomes and their powers ``mag = |x| ** alpha``: the cumulative
-    prospect value (:func:`sim.behaviour.cpt_value` with decision weights ``w_good``,
-    ``w_bad``), urgency, social proof, trust less the risk-gap penalty plus the day's
-    shared ``shift`` (framing, flight to safety), threshold
-    (:func:`~sim.behaviour.conversion_probability`); eligibility and, with ``suitability``,
-    risk level within the rounded appetite less ``appetite_shift``."""
-    half = np.float32(0.5)
-    for i in range(idx.size):
-        j = idx[i]
-        lam = loss_aversion[j]
-        vg = mag_good[i] if x_good[i] >= 0 else -lam * mag_good[i]
-        vb = mag_bad[i] if x_bad[i] >= 0 else -lam * mag_bad[i]
-        if x_bad[i] >= 0:
-            value = vb + w_good * (vg - vb)
-        elif x_good[i] <= 0:
-            value = vg + w_bad * (vb - vg)
-        else:
-            value = w_good * vg + w_bad * vb
-        appetite = risk_appetite[j]
-        if appetite_shift != 0.0:
-            appetite = appetite - np.float32(appetite_shift)
-        gap = np.float32(risk_level) - appetite
-        if gap < 0:  # np.maximum(gap, 0.0)
-            gap = np.float32(0.0)
-        trust_term = np.float32(trust_weight) * (trust[j] - half) - np.float32(risk_penalty) * gap
-        trust_term = trust_term + np.float32(shift)
-        u = sensitivity[j] * value + np.float64(fomo[j]) * urgency + strength[j] * share[i]
-        half_utility[i] = 0.5 * (u + trust_term - threshold[j])
-        ok[i] = eligible[j] and (not suitability or risk_level <= np.rint(appetite) + 0.5)
-
-
-@njit(cache=True, nogil=True)
-def conversion_odds(
-    tanh: np.ndarray,
-    ok: np.ndarray,
-    decide: np.ndarray,
-    p_drop: np.ndarray,
+    day: tuple,
     p: np.ndarray,
     drop_below: np.ndarray,
 ) -> None:
-    """``p = where(ok, decide * logistic, 0)`` with ``logistic = (1 + tanh) / 2`` and
-    ``decide`` the day's decision probability (:func:`sim.behaviour.decision_pace`), and
-    ``drop_below = p + (1 - p) * p_drop`` (``p_drop`` of one entry applies to all)."""
+    """``p[i]``: the daily P(convert) of customer ``idx[i]``
+    (:func:`sim.equations.conversion_probability` of the prospect value of the offer's
+    outcomes, urgency, social proof, trust and risk fit plus the day's shared utility, at
+    the day's decision pace), 0 if not eligible or, with suitability checks, unsuitable;
+    ``drop_below[i]``: P(convert or drop out), drop-outs at ``p_drop`` (one entry: all).
+    ``day`` is (offer rate, bonus pp, extras money, costs pp, term years, loss pp, w_good,
+    w_bad, utility shift, appetite shift, risk level, suitability, trust weight, risk
+    penalty, urgency per FOMO, decision hazard, urgency pace)."""
+    (offer_rate, bonus, extras, costs, term_years, loss, w_good, w_bad, shift, appetite_shift,
+     risk_level, suitability, trust_weight, risk_penalty, urgency, hazard, pace) = day  # fmt: skip
     one = p_drop.size == 1
-    for i in range(tanh.size):
-        p[i] = decide[i] * (0.5 * (1.0 + tanh[i])) if ok[i] else 0.0
-        drop_below[i] = p[i] + (1 - p[i]) * p_drop[0 if one else i]
+    for i in range(idx.size):
+        j = idx[i]
+        appetite = risk_appetite[j] - appetite_shift
+        if not eligible[j] or (suitability and not eq.suitable(risk_level, appetite)):
+            p[i] = 0.0
+        else:
+            e = eq.extras_rate(extras, amount[j], term_years)
+            good = eq.offer_outcome(offer_rate, bonus, e, costs, reference[j])
+            bad = eq.offer_outcome(-loss, bonus, e, costs, reference[j])
+            value = eq.weighted_value(good, bad, w_good, w_bad, curvature[j], loss_aversion[j])
+            u_term = fomo[j] * urgency
+            social = eq.social_proof(share[i], strength[j])
+            t_term = eq.trust_term(trust[j], trust_weight, risk_level, appetite, risk_penalty) + shift
+            decide = eq.paced_decision(hazard, u_term, pace)
+            p[i] = eq.conversion_probability(
+                value, sensitivity[j], u_term, social, t_term, threshold[j], decide
+            )
+        drop_below[i] = eq.combine_probabilities(p[i], p_drop[0 if one else i])
 
 
 @njit(cache=True, nogil=True)
@@ -178,19 +106,18 @@ def anchor_references(
     rival: bool,
     creative: float,
 ) -> None:
-    """In place, in float32: ``reference += speed * (target - reference)`` with
-    ``target = own + weight * (anchor - own)``, ``own = current_rate + shift`` and the
-    anchor the rival's rate where ``saw_rival`` (if ``rival``), else ``creative`` (none
-    when NaN) (:func:`sim.behaviour.anchor_target`, :func:`~sim.behaviour.anchored_reference`)."""
-    s, r, c = np.float32(shift), np.float32(rival_rate), np.float32(creative)
+    """In place: each reference moves toward its target (:func:`sim.equations.anchored_reference`),
+    the customer's own rate moved by ``shift`` pulled toward the rival's rate where
+    ``saw_rival`` (if ``rival``), else toward ``creative`` (none when NaN;
+    :func:`sim.equations.anchor_target`)."""
     for j in range(reference.size):
-        own = current_rate[j] + s
-        a = r if rival and saw_rival[j] else c
-        target = own
-        if not np.isnan(a):  # in float64 and rounded once, as anchor_target computes it
-            o64 = np.float64(own)
-            target = np.float32(o64 + np.float64(weight[j]) * (np.float64(a) - o64))
-        reference[j] = reference[j] + speed[j] * (target - reference[j])
+        a = rival_rate if rival and saw_rival[j] else creative
+        target = eq.anchor_target(current_rate[j] + shift, a, weight[j])
+        reference[j] = eq.anchored_reference(reference[j], target, speed[j])
+
+
+def _day_tuple() -> tuple:
+    return (0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, True, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _load_for_model_dtypes() -> None:
@@ -204,13 +131,10 @@ def _load_for_model_dtypes() -> None:
     )
     ok = np.zeros(1, np.bool_)
     for share in (f32, f64):  # a stored graph's shares are float32, the complete graph's float64
-        consideration_rates(i64, f32, f32, f32, share, 0.0, 0.0, f64.copy())
-        conversion_utility(i64, f64, f64, f64, f64, 0.0, 0.0, 0.0, 0.0, 1, True, 0.0, 0.0, 0.0,
-                           f32, f32, f32, f32, f32, f32, share, f32, ok, f64.copy(), ok.copy())  # fmt: skip
-    settle_hazard(i64, f64, f64, 0.0, i8.copy(), 2, 6)
-    offer_outcomes_at(i64, f64, f32, f32, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, f64.copy(), f64.copy(), f64.copy(),
-                      f64.copy(), f32.copy())  # fmt: skip
-    conversion_odds(f64, ok, f64, f64, f64.copy(), f64.copy())
+        consider(i64[:0], f64, f32, f32, f32, share, 0.0, 0.0, 0.0, i8.copy(), 2, 6)
+        for p_drop in (f64,):
+            conversion_odds(i64[:0], share, p_drop, f64, f32, f32, f32, f32, f32, f32, f32, f32, f32, ok,
+                            _day_tuple(), f64.copy(), f64.copy())  # fmt: skip
     anchor_references(f32.copy(), f32, f32, f32, ok, 0.0, 0.0, False, 0.0)
 
 

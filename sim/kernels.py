@@ -4,15 +4,17 @@ cost more than the work itself (numba: compiled once per checkout, cached on dis
 
 Each kernel's docstring gives the short numpy expression it equals, and
 ``tests/test_kernels.py`` checks that both agree exactly on random inputs. These kernels
-select, count and compare: they draw no random numbers (the model draws them with numpy,
-in the same order as ever) and evaluate no transcendental functions, so results are
-bit-identical to the numpy forms. The journey's arithmetic is in :mod:`sim.journey_kernels`.
+select, count and compare: they draw no random numbers (the model draws them with numpy)
+and any behavioural equation they need is called from :mod:`sim.equations`. The journey's
+loops are in :mod:`sim.journey_kernels`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from sim import equations as eq
 
 
 @njit(cache=True, nogil=True)
@@ -60,23 +62,22 @@ def record_contacts(
     idx: np.ndarray,
     counts: np.ndarray,
     exposures: np.ndarray,
-    neg_fatigue: np.float32,
-    wear: np.ndarray,
+    fatigue: float,
+    factor: np.ndarray,
     u: np.ndarray,
     rate: float,
 ) -> int:
-    """Book one channel's contacts ``idx`` (distinct ids): ``wear[:] = neg_fatigue *
-    exposures[idx]`` (float32, the exponent of :func:`sim.channels.fatigue_factor` from the
-    earlier exposures), ``counts[idx] += 1``, ``exposures[idx] += 1``; returns how many
-    complain, ``(u < rate * (1.0 + 0.5 * (exposures[idx] - 1))).sum()`` (more likely the
-    more often the customer has been contacted)."""
+    """Book one channel's contacts ``idx`` (distinct ids): ``factor[i]`` = the fatigue
+    factor of the earlier exposures (:func:`sim.equations.fatigue_factor`),
+    ``counts[idx] += 1``, ``exposures[idx] += 1``; returns how many complain, ``u[i]`` below
+    :func:`sim.equations.contact_complaint_probability` of the customer's exposures."""
     n = 0
     for i in range(idx.size):
         j = idx[i]
-        wear[i] = neg_fatigue * np.float32(exposures[j])
+        factor[i] = eq.fatigue_factor(exposures[j], fatigue)
         counts[j] += 1
         exposures[j] += 1
-        if u[i] < rate * (1.0 + 0.5 * (exposures[j] - 1)):
+        if u[i] < eq.contact_complaint_probability(rate, exposures[j]):
             n += 1
     return n
 
@@ -264,7 +265,7 @@ def _load_for_model_dtypes() -> None:
     counts = np.zeros(1, np.int32)
     accept_distinct(i64, f32, np.float32(0), f32, i8, np.zeros(7, np.bool_), np.zeros(1, np.uint16), 1,
                     np.zeros(1, np.bool_), np.zeros(1, np.int64), 0)  # fmt: skip
-    record_contacts(i64[:0], np.zeros(1, np.uint16), np.zeros(1, np.int32), np.float32(0), f32, f64, 0.0)
+    record_contacts(i64[:0], np.zeros(1, np.uint16), np.zeros(1, np.int32), 0.0, f32, f64, 0.0)
     aware_from_contacts(i64, f32, f32, f64, i8, i8.copy(), 0.0, 0, 1, 2, 3)
     consider_from_contacts(i64, f32, f32, f64, i8, i8.copy(), 1, 2)
     aware_from_neighbours(i64, f64, counts, indptr, np.float32(0), i8.copy(), 2, 1)

@@ -58,9 +58,8 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
         ids.append(idx)
         wear.append(np.empty(idx.size, dtype=np.float32))
         u = m._u["contact_complaints"](d, idx, m._channel_salt[c])
-        neg_fatigue = m._neg_fatigue[c]
         n_complaints = kernels.record_contacts(
-            idx, rule.counts, pop.exposures, neg_fatigue, wear[-1], u, ch.complaint_rate
+            idx, rule.counts, pop.exposures, ch.fatigue, wear[-1], u, ch.complaint_rate
         )
         m.last_touch[idx] = c  # last-touch attribution (sim.kpis.channel_frame)
         cost = idx.size * unit
@@ -79,8 +78,7 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
         return None
     return Contacts(
         idx=np.concatenate(ids),
-        # = fatigue_factor(earlier exposures, ch.fatigue) of each contact, in one call
-        fatigue=np.exp(np.concatenate(wear)),
+        fatigue=np.concatenate(wear),  # of each contact's earlier exposures
         awareness=np.repeat(m._awareness_coef[channels], sizes),
         consideration=np.repeat(m._consideration_coef[channels], sizes),
         salts=tuple(zip(salts, sizes, strict=True)),

@@ -99,7 +99,6 @@ class CampaignModel(mesa.Model):
             OpenRule(pop.stage, OPEN, pop.channel_contacts[c], ch.frequency_cap, taken)
             for c, ch in enumerate(sc.channels.values())
         ]  # who each channel may contact; `stage` is set to the start of each day
-        self._neg_fatigue = [np.float32(-ch.fatigue) for ch in sc.channels.values()]
         self._stage_counts = np.zeros(len(STAGES), dtype=np.int64)
         self.adopted = np.zeros(pop.size, dtype=bool)  # ever converted
         self.adopter_nb = np.zeros(pop.size, dtype=np.int32)
@@ -261,7 +260,7 @@ class CampaignModel(mesa.Model):
         if env.competitor_rate is not None:  # those who saw the rival's rate may leave for it
             p_drop = bh.combine_probabilities(drop, pull * pop.saw_competitor[cand])
         else:
-            p_drop = journey.either(drop, pull * False)
+            p_drop = drop
         p_conv, drop_below = journey.conversion_odds(pop, cand, self.adopter_share(cand), p_drop, self.today)
         u = self._u["decision"](self.day, cand)
         # u < p_conv: decides; p_conv <= u < p_conv + (1 - p_conv) p_drop: dropped
@@ -337,7 +336,7 @@ class CampaignModel(mesa.Model):
             self.quota_left -= idx.size
         pop.stage[idx] = CONVERTED
         pop.converted_day[idx] = self.day
-        unsuitable = o.risk_level > np.rint(pop.risk_appetite[idx]) + 0.5
+        unsuitable = ~bh.suitable(o.risk_level, pop.risk_appetite[idx])
         pop.unsuitable[idx] = unsuitable
         self._adopt(idx)
         self._today.append(idx)

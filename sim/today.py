@@ -11,11 +11,9 @@ never the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-
-import numpy as np
 
 from sim import behaviour as bh
+from sim import equations as eq
 from sim.scenario import Behaviour, Scenario
 from sim.shock_kinds import Environment
 from sim.terms import OfferTerms
@@ -25,9 +23,11 @@ from sim.terms import OfferTerms
 class Today:
     """The day's shared inputs of the journey's equations.
 
-    ``urgency``: urgency per unit of FOMO (:func:`sim.behaviour.urgency`), None once the
-    campaign is over; ``offer_rate``: the product's own rate, pp a year; ``costs_pp``: fees
-    and lock-up disutility, pp a year; ``term_years``: the product's term;
+    ``urgency``: urgency per unit of FOMO (:func:`sim.equations.urgency` at fomo = 1; it is
+    linear in FOMO), 0 once the campaign is over; ``decision_hazard``: the daily decision
+    hazard (:func:`sim.equations.decision_hazard`); ``offer_rate``: the product's own rate,
+    pp a year; ``costs_pp``: fees and lock-up disutility, pp a year; ``term_years``: the
+    product's term;
     ``p_loss``/``loss_pp``: the loss probability and size felt today (:func:`felt_risk`);
     ``w_good``/``w_bad``: their rank-dependent decision weights; ``utility_shift``: the
     additive utility shared by everyone (frame, flight to safety); ``appetite_shift``: risk
@@ -39,7 +39,8 @@ class Today:
 
     terms: OfferTerms
     behaviour: Behaviour
-    urgency: float | None
+    urgency: float
+    decision_hazard: float
     offer_rate: float
     costs_pp: float
     term_years: float
@@ -54,6 +55,17 @@ class Today:
     own_shift: float
     rival_rate: float | None
     creative_anchor: float
+
+    @property
+    def kernel_inputs(self) -> tuple:
+        """The day's inputs of :func:`sim.journey_kernels.conversion_odds`, in its order."""
+        b, t = self.behaviour, self.terms
+        return (
+            self.offer_rate, t.bonus_pp, t.extras, self.costs_pp, self.term_years, self.loss_pp,
+            self.w_good, self.w_bad, self.utility_shift, self.appetite_shift, float(self.risk_level),
+            bool(self.suitability), b.trust_weight, b.risk_penalty, self.urgency, self.decision_hazard,
+            b.urgency_pace,
+        )  # fmt: skip
 
 
 def today(
@@ -73,23 +85,23 @@ def today(
     makes a misleading claim."""
     o, b = sc.offer, sc.behaviour
     p_loss, loss_pp = felt_risk(sc, env, misleading)
-    w_good, w_bad = decision_weights(p_loss)
-    urgency = None
+    urgency = 0.0  # none once the campaign is over
     if days_left >= 0:
-        urgency = _urgency_per_fomo(
-            days_left, quota_left_share, b.urgency_days, b.scarcity_weight, b.scarcity_shape
+        urgency = eq.urgency(
+            days_left, quota_left_share, 1.0, b.urgency_days, b.scarcity_weight, b.scarcity_shape
         )
     return Today(
         terms=terms,
         behaviour=b,
         urgency=urgency,
+        decision_hazard=eq.decision_hazard(b.decision_rate),
         offer_rate=offer_rate,
         costs_pp=costs(sc),
         term_years=o.term_days / 365,
         p_loss=p_loss,
         loss_pp=loss_pp,
-        w_good=w_good,
-        w_bad=w_bad,
+        w_good=eq.probability_weight(1.0 - p_loss, eq.TK92_GAMMA),  # as in sim.equations.cpt_value
+        w_bad=eq.probability_weight(p_loss, eq.TK92_DELTA),
         utility_shift=utility_shift(sc, env, terms.loss_frame),
         appetite_shift=appetite_shift(b, env),
         risk_level=o.risk_level,
@@ -98,19 +110,6 @@ def today(
         rival_rate=env.competitor_rate,
         creative_anchor=creative_anchor,
     )
-
-
-@lru_cache(maxsize=256)
-def _urgency_per_fomo(days_left: int, q_left: float, scale_days: float, weight: float, shape: float) -> float:
-    return float(bh.urgency(days_left, q_left, 1.0, scale_days, weight, shape))
-
-
-@lru_cache(maxsize=64)
-def decision_weights(p_loss: float) -> tuple[float, float]:
-    """The rank-dependent weights :func:`sim.behaviour.cpt_value` gives the good and the bad
-    outcome when the bad one has probability ``p_loss``."""
-    w_good = bh.probability_weight(1.0 - np.asarray(p_loss), bh.TK92_GAMMA)
-    return float(w_good), float(bh.probability_weight(p_loss, bh.TK92_DELTA))
 
 
 def costs(sc: Scenario) -> float:
@@ -129,11 +128,10 @@ def felt_risk(sc: Scenario, env: Environment, misleading: bool) -> tuple[float, 
     with a share of the probability hidden by a misleading claim."""
     o, b = sc.offer, sc.behaviour
     beta = bh.market_exposure(o.risk_level, o.guaranteed, b.market_beta)
-    p, loss = bh.felt_downside(o.loss_probability, o.loss_size_pp, env.market_drop, beta, b.drop_salience)
-    p = float(p)
+    p = eq.felt_loss_probability(o.loss_probability, env.market_drop, beta, b.drop_salience)
     if misleading:
         p *= 1.0 - b.misleading_risk_hidden  # "guaranteed principal" on a risky product
-    return min(p, 1.0), float(loss)
+    return min(p, 1.0), eq.felt_loss_size(o.loss_size_pp, env.market_drop, beta)
 
 
 def utility_shift(sc: Scenario, env: Environment, loss_frame: bool) -> float:
@@ -141,9 +139,9 @@ def utility_shift(sc: Scenario, env: Environment, loss_frame: bool) -> float:
     (:func:`sim.behaviour.framing_shift`; the frame rules may change) and flight to safety
     during a market drop (:func:`sim.behaviour.flight_to_safety`)."""
     o, b = sc.offer, sc.behaviour
-    tilt = bh.frame_tilt(o.risk_level, o.guaranteed, b.frame_pivot, b.frame_span)
-    frame = bh.framing_shift(loss_frame, tilt, b.frame_strength)
-    return float(frame + bh.flight_to_safety(env.market_drop, o.guaranteed, b.flight_to_safety))
+    tilt = eq.frame_tilt(o.risk_level, o.guaranteed, b.frame_pivot, b.frame_span)
+    frame = eq.framing_shift(loss_frame, tilt, b.frame_strength)
+    return frame + eq.flight_to_safety(env.market_drop, o.guaranteed, b.flight_to_safety)
 
 
 def appetite_shift(b: Behaviour, env: Environment) -> float:

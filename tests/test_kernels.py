@@ -65,9 +65,11 @@ def test_record_contacts(seed: int, n: int, m: int, fatigue: float) -> None:
     exposures = rng.integers(0, 30, n).astype(np.int16)
     u = rng.random(idx.size)
     c, e = counts.copy(), exposures.copy()
-    wear = np.empty(idx.size, np.float32)
-    n_complaints = kernels.record_contacts(idx, c, e, np.float32(-fatigue), wear, u, 0.07)
-    np.testing.assert_array_equal(np.exp(wear), fatigue_factor(exposures[idx], fatigue))
+    factor = np.empty(idx.size, np.float32)
+    n_complaints = kernels.record_contacts(idx, c, e, fatigue, factor, u, 0.07)
+    # wear-out e^(-f n) of the earlier exposures (Pechmann and Stewart 1988)
+    np.testing.assert_allclose(factor, np.exp(-fatigue * exposures[idx]), rtol=1e-6)
+    np.testing.assert_array_equal(factor, fatigue_factor(exposures[idx], fatigue))
     counts[idx] += 1
     exposures[idx] += 1
     np.testing.assert_array_equal(c, counts)

@@ -30,10 +30,9 @@ def adopter_share_reference(g: Graph, counts: np.ndarray, idx: np.ndarray) -> np
 
 def anchor_reference(pop: Population, day: Today) -> None:
     """:func:`sim.journey.anchor` as the plain chain of :mod:`sim.behaviour` calls."""
-    own = pop.current_rate + np.float32(day.own_shift)
-    creative = np.float32(day.creative_anchor)
-    anchor = np.full(pop.size, creative, dtype=np.float32)
+    own = pop.current_rate.astype(np.float64) + day.own_shift
+    anchor = np.full(pop.size, day.creative_anchor)
     if day.rival_rate is not None:
-        anchor = np.where(pop.saw_competitor, np.float32(day.rival_rate), anchor)
-    target = bh.anchor_target(own, anchor, pop.anchor_weight).astype(np.float32)
+        anchor = np.where(pop.saw_competitor, day.rival_rate, anchor)
+    target = bh.anchor_target(own, anchor, pop.anchor_weight)
     pop.reference[:] = bh.anchored_reference(pop.reference, target, pop.anchor_speed)
