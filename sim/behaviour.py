@@ -26,19 +26,31 @@ __all__ = ["LOGIT_TO_D", "TK92_ALPHA", "TK92_DELTA", "TK92_GAMMA", "TK92_LAMBDA"
 
 def _array_form(scalar, signature: str) -> Callable[..., np.ndarray]:
     """The numpy ufunc of a scalar equation of :mod:`sim.equations` (one float64 loop of
-    ``signature``), built on first call; it carries the scalar's name and docstring."""
+    ``signature``), built on first call or by its ``load()``; it carries the scalar's name
+    and docstring."""
     built = None
 
-    @functools.wraps(scalar.py_func)
-    def ufunc(*args: ArrayLike) -> np.ndarray:
+    def load() -> Callable[..., np.ndarray]:
         nonlocal built
         if built is None:
             from numba import vectorize
 
             built = vectorize([signature], cache=True)(scalar.py_func)
-        return built(*args)
+        return built
 
+    @functools.wraps(scalar.py_func)
+    def ufunc(*args: ArrayLike) -> np.ndarray:
+        return (built or load())(*args)
+
+    ufunc.load = load  # type: ignore[attr-defined]
     return ufunc
+
+
+def load_engine_forms() -> None:
+    """Build (load from numba's disk cache) the array forms every run of the engine calls,
+    ~30 ms each, so that happens when :mod:`sim.model` is imported, not inside a run."""
+    for f in (churn_probability, _combine, suitable, hazard_probability, outage_complaint_probability):
+        f.load()
 
 
 prospect_value = _array_form(eq.prospect_value, "f8(f8,f8,f8)")

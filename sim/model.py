@@ -41,6 +41,7 @@ from sim.streams import Streams, poisson_quantile, stream_key
 from sim.terms import LiveOffer, OfferTerms, offer_terms
 from sim.today import Today, today
 
+bh.load_engine_forms()
 RETENTION_DAYS = 30
 # Per-customer uniforms, one stream per kind of daily draw (see sim.streams).
 _KEYED = (
