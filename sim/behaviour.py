@@ -49,7 +49,8 @@ def _array_form(scalar, signature: str) -> Callable[..., np.ndarray]:
 def load_engine_forms() -> None:
     """Build (load from numba's disk cache) the array forms every run of the engine calls,
     ~30 ms each, so that happens when :mod:`sim.model` is imported, not inside a run."""
-    for f in (churn_probability, _combine, suitable, hazard_probability, outage_complaint_probability):
+    for f in (churn_probability, _combine, suitable, hazard_probability, outage_complaint_probability,
+              transmission_probability):  # fmt: skip
         f.load()
 
 

@@ -62,7 +62,7 @@ def record_contacts(
     idx: np.ndarray,
     counts: np.ndarray,
     exposures: np.ndarray,
-    fatigue: float,
+    fatigue: np.float32,
     factor: np.ndarray,
     u: np.ndarray,
     rate: float,
@@ -74,7 +74,7 @@ def record_contacts(
     n = 0
     for i in range(idx.size):
         j = idx[i]
-        factor[i] = eq.fatigue_factor(exposures[j], fatigue)
+        factor[i] = eq.fatigue_factor(np.float32(exposures[j]), fatigue)  # float32: exp is the cost
         counts[j] += 1
         exposures[j] += 1
         if u[i] < eq.contact_complaint_probability(rate, exposures[j]):
@@ -265,7 +265,7 @@ def _load_for_model_dtypes() -> None:
     counts = np.zeros(1, np.int32)
     accept_distinct(i64, f32, np.float32(0), f32, i8, np.zeros(7, np.bool_), np.zeros(1, np.uint16), 1,
                     np.zeros(1, np.bool_), np.zeros(1, np.int64), 0)  # fmt: skip
-    record_contacts(i64[:0], np.zeros(1, np.uint16), np.zeros(1, np.int32), 0.0, f32, f64, 0.0)
+    record_contacts(i64[:0], np.zeros(1, np.uint16), np.zeros(1, np.int32), np.float32(0), f32, f64, 0.0)
     aware_from_contacts(i64, f32, f32, f64, i8, i8.copy(), 0.0, 0, 1, 2, 3)
     consider_from_contacts(i64, f32, f32, f64, i8, i8.copy(), 1, 2)
     aware_from_neighbours(i64, f64, counts, indptr, np.float32(0), i8.copy(), 2, 1)

@@ -59,7 +59,7 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
         wear.append(np.empty(idx.size, dtype=np.float32))
         u = m._u["contact_complaints"](d, idx, m._channel_salt[c])
         n_complaints = kernels.record_contacts(
-            idx, rule.counts, pop.exposures, ch.fatigue, wear[-1], u, ch.complaint_rate
+            idx, rule.counts, pop.exposures, np.float32(ch.fatigue), wear[-1], u, ch.complaint_rate
         )
         m.last_touch[idx] = c  # last-touch attribution (sim.kpis.channel_frame)
         cost = idx.size * unit

@@ -11,12 +11,25 @@ never the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sim import behaviour as bh
 from sim import equations as eq
 from sim.scenario import Behaviour, Scenario
 from sim.shock_kinds import Environment
 from sim.terms import OfferTerms
+
+# The day's shared values come from the same scalar equations, run as plain Python: a
+# handful of calls a day, where loading each compiled form would cost more than the run.
+_eq = SimpleNamespace(
+    **{
+        name: getattr(eq, name).py_func
+        for name in (
+            "urgency", "decision_hazard", "probability_weight", "felt_loss_probability", "felt_loss_size",
+            "frame_tilt", "framing_shift", "flight_to_safety",
+        )
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,21 +100,21 @@ def today(
     p_loss, loss_pp = felt_risk(sc, env, misleading)
     urgency = 0.0  # none once the campaign is over
     if days_left >= 0:
-        urgency = eq.urgency(
+        urgency = _eq.urgency(
             days_left, quota_left_share, 1.0, b.urgency_days, b.scarcity_weight, b.scarcity_shape
         )
     return Today(
         terms=terms,
         behaviour=b,
         urgency=urgency,
-        decision_hazard=eq.decision_hazard(b.decision_rate),
+        decision_hazard=_eq.decision_hazard(b.decision_rate),
         offer_rate=offer_rate,
         costs_pp=costs(sc),
         term_years=o.term_days / 365,
         p_loss=p_loss,
         loss_pp=loss_pp,
-        w_good=eq.probability_weight(1.0 - p_loss, eq.TK92_GAMMA),  # as in sim.equations.cpt_value
-        w_bad=eq.probability_weight(p_loss, eq.TK92_DELTA),
+        w_good=_eq.probability_weight(1.0 - p_loss, eq.TK92_GAMMA),  # as in sim.equations.cpt_value
+        w_bad=_eq.probability_weight(p_loss, eq.TK92_DELTA),
         utility_shift=utility_shift(sc, env, terms.loss_frame),
         appetite_shift=appetite_shift(b, env),
         risk_level=o.risk_level,
@@ -128,10 +141,10 @@ def felt_risk(sc: Scenario, env: Environment, misleading: bool) -> tuple[float, 
     with a share of the probability hidden by a misleading claim."""
     o, b = sc.offer, sc.behaviour
     beta = bh.market_exposure(o.risk_level, o.guaranteed, b.market_beta)
-    p = eq.felt_loss_probability(o.loss_probability, env.market_drop, beta, b.drop_salience)
+    p = _eq.felt_loss_probability(o.loss_probability, env.market_drop, beta, b.drop_salience)
     if misleading:
         p *= 1.0 - b.misleading_risk_hidden  # "guaranteed principal" on a risky product
-    return min(p, 1.0), eq.felt_loss_size(o.loss_size_pp, env.market_drop, beta)
+    return min(p, 1.0), _eq.felt_loss_size(o.loss_size_pp, env.market_drop, beta)
 
 
 def utility_shift(sc: Scenario, env: Environment, loss_frame: bool) -> float:
@@ -139,9 +152,9 @@ def utility_shift(sc: Scenario, env: Environment, loss_frame: bool) -> float:
     (:func:`sim.behaviour.framing_shift`; the frame rules may change) and flight to safety
     during a market drop (:func:`sim.behaviour.flight_to_safety`)."""
     o, b = sc.offer, sc.behaviour
-    tilt = eq.frame_tilt(o.risk_level, o.guaranteed, b.frame_pivot, b.frame_span)
-    frame = eq.framing_shift(loss_frame, tilt, b.frame_strength)
-    return frame + eq.flight_to_safety(env.market_drop, o.guaranteed, b.flight_to_safety)
+    tilt = _eq.frame_tilt(o.risk_level, o.guaranteed, b.frame_pivot, b.frame_span)
+    frame = _eq.framing_shift(loss_frame, tilt, b.frame_strength)
+    return frame + _eq.flight_to_safety(env.market_drop, o.guaranteed, b.flight_to_safety)
 
 
 def appetite_shift(b: Behaviour, env: Environment) -> float:
