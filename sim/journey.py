@@ -50,5 +50,6 @@ def anchor(pop: Population, day: Today) -> None:
     rival = day.rival_rate is not None
     kernels.anchor_references(
         pop.reference, pop.current_rate, pop.anchor_speed, pop.anchor_weight, pop.saw_competitor,
-        day.own_shift, day.rival_rate if rival else 0.0, rival, day.creative_anchor,
+        np.float32(day.own_shift), np.float32(day.rival_rate if rival else 0.0), rival,
+        np.float32(day.creative_anchor),
     )  # fmt: skip

@@ -106,10 +106,11 @@ def anchor_references(
     rival: bool,
     creative: float,
 ) -> None:
-    """In place: each reference moves toward its target (:func:`sim.equations.anchored_reference`),
-    the customer's own rate moved by ``shift`` pulled toward the rival's rate where
-    ``saw_rival`` (if ``rival``), else toward ``creative`` (none when NaN;
-    :func:`sim.equations.anchor_target`)."""
+    """In place, in float32 (one pass over every customer a day: float32 keeps it as fast
+    as the fused form it replaced): each reference moves toward its target
+    (:func:`sim.equations.anchored_reference`), the customer's own rate moved by ``shift``
+    pulled toward the rival's rate where ``saw_rival`` (if ``rival``), else toward
+    ``creative`` (none when NaN; :func:`sim.equations.anchor_target`)."""
     for j in range(reference.size):
         a = rival_rate if rival and saw_rival[j] else creative
         target = eq.anchor_target(current_rate[j] + shift, a, weight[j])
@@ -135,7 +136,7 @@ def _load_for_model_dtypes() -> None:
         for p_drop in (f64,):
             conversion_odds(i64[:0], share, p_drop, f64, f32, f32, f32, f32, f32, f32, f32, f32, f32, ok,
                             _day_tuple(), f64.copy(), f64.copy())  # fmt: skip
-    anchor_references(f32.copy(), f32, f32, f32, ok, 0.0, 0.0, False, 0.0)
+    anchor_references(f32.copy(), f32, f32, f32, ok, np.float32(0), np.float32(0), False, np.float32(0))
 
 
 _load_for_model_dtypes()
