@@ -174,9 +174,11 @@ def optimize(
     from sim.optimize.report import verdict
     from sim.optimize.spec import load_optimization
     from sim.optimize.workflow import optimize as run
+    from sim.results import finish_folders
 
     opt = load_optimization(spec, sets)
     result = run(opt, out, resume, jobs=jobs, backend=backend, scheduler=scheduler, on_done=on_done)
+    finish_folders()  # every output is written: the folder is complete (sim.results)
     rec = result.recommendation
     table = result.trials.copy()
     table.attrs.update(

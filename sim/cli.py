@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import signal
 import sqlite3
 import sys
 import warnings
@@ -262,15 +263,27 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sim.results import OPEN
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    OPEN.clear()
+    try:
+        return _main(args)
+    finally:
+        if argv is None:  # the command line, not a caller in Python
+            # the command is over: a Ctrl-C now would only interrupt the interpreter's exit
+            # (loky joins its workers then) and print a traceback for nothing
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _main(args: argparse.Namespace) -> int:
     from sim.inputs import InputWarning
     from sim.results import (
         OPEN,
         finish_folders,
     )
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    OPEN.clear()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always", InputWarning)
@@ -326,8 +339,11 @@ def interrupted_note() -> str:
                     n = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
             except sqlite3.Error:
                 n = 0
+            # an optimisation continues with --resume (its --out must be new)
+            resumable = (folder / "optuna.sqlite").is_file()
+            again = f"add --resume {folder}" if resumable else "run the same command"
             if n:
-                notes.append(f"{n} finished runs are kept in {store}; run the same command to continue")
+                notes.append(f"{n} finished runs are kept in {store}; {again} to continue")
         notes.append(f"{folder} is marked INCOMPLETE")
     return "interrupted" + ("; " + "; ".join(notes) if notes else "")
 

@@ -66,7 +66,10 @@ def parallel_backend(kind: Backend, jobs: int, scheduler: str | None = None) -> 
     """Make ``kind`` joblib's active backend; yields the number of workers.
 
     ``dask`` connects a client to ``scheduler`` (``tcp://host:8786``) or, when none is
-    given, starts a ``LocalCluster`` of ``jobs`` single-threaded worker processes."""
+    given, starts a ``LocalCluster`` of ``jobs`` single-threaded worker processes. This
+    process is marked the driver first, so the workers' lifeline (:mod:`sim.lifeline`)
+    watches it whoever opens the backend (sweeps, optimisations)."""
+    mark_driver()
     if kind == "loky":
         # new workers start the lifeline: they exit if this process dies (sim.lifeline)
         with parallel_config(backend="loky", n_jobs=jobs, initializer=watch_parent):
@@ -131,7 +134,6 @@ def execute(
         on_start(len(items))
     if not items:
         return 0
-    mark_driver()
     with parallel_backend(backend, jobs, scheduler) as workers:
         size = batch_size(len(items), workers)
         batches = [items[i : i + size] for i in range(0, len(items), size)]

@@ -49,9 +49,12 @@ class RunRecord:
 
 class RunStore:
     """``fingerprint``: of the resolved spec the runs belong to (refused if the store was
-    written for another); ``lock``: hold the folder's write lock (the sweep does)."""
+    written for another ``what``); ``lock``: hold the folder's write lock (sweeps and
+    optimisations do)."""
 
-    def __init__(self, path: str | Path, fingerprint: str | None = None, lock: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, fingerprint: str | None = None, lock: bool = False, what: str = "experiment"
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock = FolderLock(self.path).__enter__() if lock else None
@@ -62,7 +65,7 @@ class RunStore:
                 with self.con:
                     self.con.execute("ALTER TABLE runs ADD COLUMN checksum TEXT")
             if fingerprint is not None:
-                claim(self.con, self.path, fingerprint, "experiment")
+                claim(self.con, self.path, fingerprint, what)
         except BaseException:
             self.close()
             raise

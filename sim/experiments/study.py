@@ -57,14 +57,16 @@ class Sweep:
 
 
 def results_folder(out: str | Path | None, exp: Experiment) -> Path:
-    """``--out`` or ``results/<experiment name>``; a folder with other files is refused."""
+    """``--out`` or ``results/<experiment name>``; a folder with other files is refused. It
+    is marked incomplete only under the store's lock (:func:`run_sweep`), so a second
+    process refused by the lock never touches the first one's marker or temporary files."""
     path = Path(out) if out is not None else Path("results") / exp.spec.name
     if path.exists() and any(path.iterdir()) and not (path / STORE).exists():
         raise SpecError(
             "--out", [f"{path} holds files but no {STORE}; choose a new folder or an earlier sweep's"]
         )
     path.mkdir(parents=True, exist_ok=True)
-    return open_folder(path)
+    return path
 
 
 def check_sweep_memory(exp: Experiment, jobs: int) -> None:
@@ -105,6 +107,7 @@ def run_sweep(
     design = expand_design(exp)
     plan = run_plan(exp, design)
     with RunStore(folder / STORE, spec_fingerprint(exp), lock=True) as store:
+        open_folder(folder)
         if bad := store.corrupted():
             if not repair:
                 shown = ", ".join(bad[:5]) + (", ..." if len(bad) > 5 else "")

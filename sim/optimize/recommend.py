@@ -28,10 +28,8 @@ import pandas as pd
 from sim.experiments.store import RunStore
 from sim.optimize.evaluate import bootstrap_interval, paired_better, run_candidates, score
 from sim.optimize.levers import base_values
-from sim.optimize.search import pareto_front
+from sim.optimize.search import BASE, pareto_front
 from sim.optimize.spec import Objective, Optimization
-
-BASE = "base plan"
 
 
 @dataclass

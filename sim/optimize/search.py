@@ -8,12 +8,19 @@ a constant liar for the batch) or random search. The base plan is the first cand
 when it lies in the search space. A killed optimisation resumes from the same folder:
 finished trials are kept, trials left running are evaluated again (their finished runs
 come from the run store), and the search goes on to the trial budget.
+
+A resumed search proposes what the unbroken one would have: every parameter value is drawn
+from a sampler seeded by the trial number and the parameter (:class:`TrialSeeded`, not one
+random stream that a restart would rewind), a trial a kill left half-proposed gets the
+rest of its parameters, and batches are fixed blocks of trial numbers, so a search killed
+while asking a batch asks the rest of that batch before evaluating it.
 """
 
 from __future__ import annotations
 
 import json
 import warnings
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,18 +40,46 @@ from sim.optimize.spec import Optimization
 STUDY_DB = "optuna.sqlite"
 STORE = "store.sqlite"
 FINISHED = (TrialState.COMPLETE, TrialState.FAIL)
+BASE = "base plan"  # source of the enqueued base-plan trial
 
 
-def sampler(opt: Optimization) -> optuna.samplers.BaseSampler:
+def sampler(opt: Optimization, seed: int | None = None) -> optuna.samplers.BaseSampler:
+    """TPE (constraints reach it through Trial.set_constraint, see :func:`tell`) or random
+    search, seeded with ``seed`` (default: the spec's)."""
     s = opt.spec
+    seed = s.seed if seed is None else seed
     if s.search.sampler == "random":
-        return optuna.samplers.RandomSampler(seed=s.seed)
+        return optuna.samplers.RandomSampler(seed=seed)
     with warnings.catch_warnings():  # constant_liar is marked experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        # constraints reach TPE through Trial.set_constraint (see tell)
         return optuna.samplers.TPESampler(
-            seed=s.seed, n_startup_trials=s.search.startup_trials, constant_liar=True
+            seed=seed, n_startup_trials=s.search.startup_trials, constant_liar=True
         )
+
+
+class TrialSeeded(optuna.samplers.BaseSampler):
+    """Draws parameter ``name`` of trial ``n`` with :func:`sampler` seeded by
+    ``SeedSequence(seed, spawn_key=(n, crc32(name)))``. TPE and random search keep no state
+    but their random stream (TPE reads the history from the storage), so a value depends
+    only on the spec, the trial number and the trials before it, never on how many draws
+    this process made: a restarted search draws what the unbroken one did, including the
+    parameters a kill left undrawn in the middle of a proposal."""
+
+    def __init__(self, opt: Optimization) -> None:
+        self.opt = opt
+
+    def infer_relative_search_space(self, study: optuna.Study, trial: Any) -> dict[str, Any]:
+        return {}  # every parameter is drawn on its own (TPE is not multivariate here)
+
+    def sample_relative(
+        self, study: optuna.Study, trial: Any, search_space: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {}
+
+    def sample_independent(self, study: optuna.Study, trial: Any, name: str, distribution: Any) -> Any:
+        ss = np.random.SeedSequence(self.opt.spec.seed, spawn_key=(trial.number, zlib.crc32(name.encode())))
+        inner = sampler(self.opt, int(ss.generate_state(1)[0]))
+        return inner.sample_independent(study, trial, name, distribution)
 
 
 def open_study(opt: Optimization, folder: Path, resume: bool) -> optuna.Study:
@@ -57,21 +92,40 @@ def open_study(opt: Optimization, folder: Path, resume: bool) -> optuna.Study:
             storage=storage,
             study_name=opt.spec.name,
             directions=opt.spec.directions,
-            sampler=sampler(opt),
+            sampler=TrialSeeded(opt),
             load_if_exists=resume,
         )
     stored = study.user_attrs.get("spec_hash")
-    if stored is None:
-        study.set_user_attr("spec_hash", opt.spec_hash)
-        params = base_params(opt)
-        if params is not None:
-            study.enqueue_trial(params, user_attrs={"source": "base plan"})
-    elif stored != opt.spec_hash:
+    if stored is not None and stored != opt.spec_hash:
         raise SpecError(
             "--resume",
             [f"{folder} holds an optimisation of a different spec or base scenario; use a new --out"],
         )
+    if stored is None:
+        study.set_user_attr("spec_hash", opt.spec_hash)
+    params = base_params(opt)
+    # checked by content, not by "new study": a kill between the two writes loses nothing
+    if params is not None and not any(t.user_attrs.get("source") == BASE for t in study.trials):
+        study.enqueue_trial(params, user_attrs={"source": BASE})
     return study
+
+
+def ask(study: optuna.Study, dists: dict[str, Any], trial: Any = None) -> optuna.Trial:
+    """Propose a new trial, or (``trial``: one a kill left running) draw what it lacks."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        if trial is None:
+            return study.ask(dists)
+        live = optuna.Trial(study, trial._trial_id)
+        for name, d in dists.items():
+            live._suggest(name, d)  # as Study.ask does; a drawn parameter keeps its value
+        return live
+
+
+def batch_end(n: int, batch: int, total: int) -> int:
+    """One past the last trial number of the batch holding trial ``n`` (batches are
+    blocks of ``batch`` trial numbers, the last one cut at ``total``)."""
+    return min((n // batch + 1) * batch, total)
 
 
 def _plain(v: Any) -> Any:
@@ -86,34 +140,33 @@ def _plain(v: Any) -> Any:
 
 def run_search(
     opt: Optimization,
-    folder: Path,
+    study: optuna.Study,
+    store: RunStore,
     workers: int,
-    resume: bool = False,
     on_done: Callable[[int], None] | None = None,
     on_trial: Callable[[int], None] | None = None,
 ) -> optuna.Study:
-    """Evaluate candidates until ``search.trials`` have finished (resuming an earlier study)."""
-    study = open_study(opt, folder, resume)
+    """Evaluate candidates until ``search.trials`` of ``study`` (:func:`open_study`, new or
+    resumed) have finished; runs go to ``store`` (the caller holds its lock)."""
     dists = distributions(opt)
     total = opt.spec.search.trials
-    with RunStore(folder / STORE) as store:
-        while True:
-            trials = study.get_trials(deepcopy=False)
-            running = [t for t in trials if t.state == TrialState.RUNNING]
-            finished = sum(t.state in FINISHED for t in trials)
-            if not running and finished >= total:
-                return study
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                batch = running or [
-                    study.ask(dists) for _ in range(min(opt.spec.search.batch, total - finished))
-                ]
-            values = [values_of(opt, t.params) for t in batch]
-            runs = run_candidates(opt.experiment(), values, store, workers, on_done)
-            for t, row in zip(batch, score(opt, runs).to_dict(orient="records"), strict=True):
-                tell(study, t, row, values[row["point"]], len(opt.spec.constraints))
-                if on_trial is not None:
-                    on_trial(1)
+    while True:
+        trials = study.get_trials(deepcopy=False)
+        running = [t for t in trials if t.state == TrialState.RUNNING]
+        finished = sum(t.state in FINISHED for t in trials)
+        if not running and finished >= total:
+            return study
+        if running:  # a killed batch: ask what it still lacks (none once it was told in part)
+            more = batch_end(max(t.number for t in trials), opt.spec.search.batch, total) - len(trials)
+            batch = [ask(study, dists, t) for t in running] + [ask(study, dists) for _ in range(more)]
+        else:
+            batch = [ask(study, dists) for _ in range(min(opt.spec.search.batch, total - finished))]
+        values = [values_of(opt, t.params) for t in batch]
+        runs = run_candidates(opt.experiment(), values, store, workers, on_done)
+        for t, row in zip(batch, score(opt, runs).to_dict(orient="records"), strict=True):
+            tell(study, t, row, values[row["point"]], len(opt.spec.constraints))
+            if on_trial is not None:
+                on_trial(1)
 
 
 def tell(

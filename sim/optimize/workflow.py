@@ -7,6 +7,12 @@ candidate), ``pareto.parquet`` / ``.csv`` (two objectives), ``confirmed.parquet`
 as a complete scenario: ``campaign-sim run`` takes it), ``curves`` and ``marginal_roi``
 tables, ``plots/*.png``, ``report.html``, ``manifest.json``, and the two stores that make
 it resumable: ``optuna.sqlite`` (the study) and ``store.sqlite`` (every run).
+
+As for sweeps (:mod:`sim.stores`), the run store is bound to the fingerprint of what the
+runs depend on and locked from before the study is opened until the last output file is
+written, so a second optimisation of the same folder is refused and never interleaves
+with the first; the folder carries the ``INCOMPLETE`` marker (:mod:`sim.results`) until
+the command finished.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import optuna
 import pandas as pd
 
 from sim.experiments.design import flatten
@@ -26,9 +33,10 @@ from sim.experiments.store import RunStore
 from sim.loading import SpecError, dump_scenario
 from sim.optimize.analysis import marginal_roi, response_curves
 from sim.optimize.recommend import Recommendation, confirm, recommend, shortlist
-from sim.optimize.search import STORE, STUDY_DB, pareto_front, run_search, trial_table
+from sim.optimize.search import STORE, STUDY_DB, open_study, pareto_front, run_search, trial_table
 from sim.optimize.spec import Optimization
-from sim.results import atomic_write, provenance, write_json, write_table
+from sim.results import atomic_write, open_folder, provenance, write_json, write_table
+from sim.stores import fingerprint
 
 
 @dataclass
@@ -48,18 +56,30 @@ class OptimizeResult:
 
 def results_folder(opt: Optimization, out: str | Path | None, resume: str | Path | None) -> Path:
     """``--resume DIR`` must hold an optimisation; ``--out DIR`` (default
-    ``results/<name>``) must be new or empty, so an earlier one is never overwritten."""
+    ``results/<name>``) must be new or empty, so an earlier one is never overwritten. The
+    folder is not marked yet: that happens under the store's lock (:func:`optimize`)."""
     if resume is not None:
         path = Path(resume)
-        if not (path / STUDY_DB).exists():
+        if not (path / STUDY_DB).is_file():
             raise SpecError("--resume", [f"{path} holds no {STUDY_DB}: nothing to resume"])
         return path
     path = Path(out) if out is not None else Path("results") / opt.spec.name
+    if path.exists() and not path.is_dir():
+        raise SpecError("--out", [f"{path} is a file; choose a new or empty folder"])
     if path.exists() and any(path.iterdir()):
         hint = f"; to continue it: --resume {path}" if (path / STUDY_DB).exists() else ""
         raise SpecError("--out", [f"{path} is not empty: choose a new folder{hint}"])
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def store_fingerprint(opt: Optimization) -> str:
+    """What the stored runs depend on: the resolved base scenario, the levers (a run key
+    names lever values, so a lever's path must not change under it) and the seed; not the
+    objective, constraints or search settings, which only read the runs."""
+    return fingerprint(
+        {"spec": opt.spec.model_dump(mode="json", include={"levers", "seed"}), "base": opt.base}
+    )
 
 
 def optimize(
@@ -75,6 +95,25 @@ def optimize(
 ) -> OptimizeResult:
     """Search, confirm, recommend and analyse; writes every output file."""
     folder = results_folder(opt, out, resume)
+    # the lock first: a second process must not touch the study, the marker or temp files
+    with RunStore(folder / STORE, store_fingerprint(opt), lock=True, what="optimisation") as store:
+        study = open_study(opt, folder, resume is not None)  # refuses another spec's study
+        open_folder(folder)
+        return _optimize(opt, folder, store, study, jobs, backend, scheduler, on_done, on_trial, on_stage)
+
+
+def _optimize(
+    opt: Optimization,
+    folder: Path,
+    store: RunStore,
+    study: optuna.Study,
+    jobs: int,
+    backend: Backend,
+    scheduler: str | None,
+    on_done: Callable[[int], None] | None,
+    on_trial: Callable[[int], None] | None,
+    on_stage: Callable[[str], None] | None,
+) -> OptimizeResult:
     start = time.perf_counter()
     executed = [0]
 
@@ -84,28 +123,27 @@ def optimize(
             on_done(k)
 
     stage = on_stage or (lambda _s: None)
+    curves = marginal = pd.DataFrame()
+    rec = None
     with parallel_backend(backend, jobs, scheduler) as workers:
         stage("search")
-        study = run_search(opt, folder, workers, resume is not None, done, on_trial)
+        study = run_search(opt, study, store, workers, done, on_trial)
         trials = trial_table(study)
         values_by_trial = {
             int(t.number): t.user_attrs.get("values", {}) for t in study.get_trials(deepcopy=False)
         }
         short = shortlist(opt, trials)
         candidates = [(f"trial {t}", int(t), values_by_trial[int(t)]) for t in short["trial"]]
-        curves = marginal = pd.DataFrame()
-        rec = None
-        with RunStore(folder / STORE) as store:
-            if candidates:
-                stage("curves")
-                curves, curve_values = response_curves(opt, candidates[0][2], store, workers, done)
-                candidates += curve_candidates(opt, curves, curve_values, short["objective"].iloc[0])
-            stage("confirm")
-            confirmed, _ = confirm(opt, candidates, store, workers, done)
-            rec = recommend(opt, confirmed)
-            if rec is not None:
-                stage("marginal")
-                marginal = marginal_roi(opt, rec.values, store, workers, done)
+        if candidates:
+            stage("curves")
+            curves, curve_values = response_curves(opt, candidates[0][2], store, workers, done)
+            candidates += curve_candidates(opt, curves, curve_values, short["objective"].iloc[0])
+        stage("confirm")
+        confirmed, _ = confirm(opt, candidates, store, workers, done)
+        rec = recommend(opt, confirmed)
+        if rec is not None:
+            stage("marginal")
+            marginal = marginal_roi(opt, rec.values, store, workers, done)
     pareto = pd.DataFrame()
     so = opt.spec.second_objective
     if so is not None and len(trials):
