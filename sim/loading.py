@@ -31,6 +31,11 @@ class SpecError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[str, list[str]]]:
+        # rebuilt from both arguments: a spec error raised in a worker process (loky, dask)
+        # unpickles in the driver as itself, instead of breaking the pool
+        return type(self), (self.source, self.problems)
+
 
 def read_toml(path: str | Path) -> dict[str, Any]:
     p = Path(path)

@@ -227,3 +227,19 @@ def test_ctrl_c_says_what_was_kept_only_when_true(tmp_path, monkeypatch, capsys,
         assert "1 of 8 replications are kept" in err and (out / "INCOMPLETE").exists()
     else:
         assert "nothing was kept" in err and "kept in" not in err and not out.exists()
+
+
+def test_spec_error_survives_pickling_and_a_worker_process(tmp_path) -> None:
+    import pickle
+
+    from joblib import Parallel, delayed
+
+    from sim.loading import SpecError, read_toml
+
+    err = pickle.loads(pickle.dumps(SpecError("a.toml", ["x: bad", "y: worse"])))
+    assert isinstance(err, SpecError) and err.source == "a.toml" and err.problems == ["x: bad", "y: worse"]
+    assert str(err) == "a.toml: x: bad\na.toml: y: worse"
+    missing = [str(tmp_path / f"missing{k}.toml") for k in range(2)]
+    with pytest.raises(SpecError) as caught:  # raised in a loky worker, not BrokenProcessPool
+        Parallel(n_jobs=2, backend="loky")(delayed(read_toml)(m) for m in missing)
+    assert caught.value.problems == ["file not found"] and caught.value.source in missing
