@@ -60,6 +60,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         for line in check_summary(sim):
             print(f"  {line}")
         return 0
+    from sim.resources import check_memory
+
+    # as run and sweep: refuse up front, with the estimate, rather than fail in a worker
+    check_memory(cal.scenario, args.jobs, source=f"{cal.source}: population.size")
     if args.resume is not None and Path(args.resume).resolve() == Path(args.out or "").resolve():
         raise SpecError("--resume", ["--out must be a new folder, not the one resumed from"])
     if args.resume is not None and not (Path(args.resume) / "abc.db").is_file():

@@ -50,3 +50,16 @@ def test_killed_calibration_resumes_and_foreign_or_damaged_history_is_refused(
     # the kept history resumes to a finished calibration
     assert main(["calibrate", str(spec), *TINY, "--resume", str(source), "--out", str(tmp_path / "z")]) == 0
     assert (tmp_path / "z" / "report.html").is_file() and not (tmp_path / "z" / "INCOMPLETE").exists()
+
+
+def test_calibration_too_big_for_memory_is_refused_up_front(
+    make_spec, good_rows, tmp_path, monkeypatch, capsys
+):
+    import sim.resources
+
+    monkeypatch.setattr(sim.resources, "available_bytes", lambda: 2.0**20)  # 1 MiB free
+    out = tmp_path / "cal"
+    assert main(["calibrate", str(make_spec(good_rows)), *TINY, "--jobs", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "population.size" in err and "GiB of memory" in err and "Traceback" not in err
+    assert not out.exists() and not out.with_name("cal.partial").exists()
