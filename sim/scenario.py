@@ -22,7 +22,6 @@ STAGES = ("unaware", "aware", "considering", "converted", "retained", "churned",
 PRODUCTS = ("term_deposit", "wealth", "fund_etf", "brokerage_account", "credit_card")
 CHANNEL_KINDS = ("online", "offline")
 NETWORK_KINDS = ("small_world", "scale_free", "homophily", "complete", "none")
-TIMED_SHOCKS = ("competitor", "macro", "outage")  # their duration changes what they do
 
 
 class Population(Strict):

@@ -42,6 +42,7 @@ def test_importing_the_library_keeps_the_matplotlib_backend() -> None:
     code = (
         "import matplotlib\n"
         "import sim, sim.report, sim.report.plots, sim.experiments.plots, sim.calibration.plots, sim.runner\n"
+        "import sim.optimize.report, sim.app.figures\n"
         "print(matplotlib.get_backend())"
     )
     assert _run(code, env={"MPLBACKEND": "svg"}).lower() == "svg"

@@ -1,11 +1,8 @@
-"""The page's figures: matplotlib figures from a plan's frames (closed by the caller)."""
+"""The page's figures: matplotlib figures from a plan's frames, made without pyplot
+(they never touch matplotlib's backend and nothing global keeps them alive)."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -13,6 +10,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.app.views import DISTRIBUTIONS, Outcome
 from sim.report import format as fmt
+from sim.report.plots import subplots
 from sim.runner import Replications
 
 STAGE_COLOURS = {
@@ -30,7 +28,7 @@ TITLES = {"net_value": "net value", "conversions": "conversions", "roi": "ROI"}
 def distributions(o: Outcome, reference: Replications | None = None, ref_name: str = "A") -> Figure:
     """Histograms of net value, conversions and ROI across replications; the reference
     plan's in grey behind them."""
-    fig, axes = plt.subplots(1, len(DISTRIBUTIONS), figsize=(11, 2.8))
+    fig, axes = subplots(1, len(DISTRIBUTIONS), figsize=(11, 2.8))
     for ax, kpi in zip(axes, DISTRIBUTIONS, strict=True):
         unit = fmt.unit_of(kpi)
         series = [] if reference is None else [(reference.summary[kpi], f"plan {ref_name}", "#bbbbbb")]
@@ -54,7 +52,7 @@ def distributions(o: Outcome, reference: Replications | None = None, ref_name: s
 
 def fan(o: Outcome) -> Figure:
     """The daily funnel: customers per stage, median line and 5-95% band across replications."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    fig, ax = subplots(figsize=(6.5, 3.2))
     for stage, b in o.fan.items():
         colour = STAGE_COLOURS[stage]
         ax.fill_between(b.index + 1, b["p05"], b["p95"], color=colour, alpha=0.25, lw=0)
@@ -70,7 +68,7 @@ def fan(o: Outcome) -> Figure:
 
 def channels(o: Outcome) -> Figure:
     """Median spend and median attributed conversions per channel."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(6.5, 3.2), sharey=True)
+    fig, (a, b) = subplots(1, 2, figsize=(6.5, 3.2), sharey=True)
     t = o.channels if o.channels is not None else pd.DataFrame(columns=["channel", "spend", "conversions"])
     y = np.arange(len(t))
     a.barh(y, t["spend"], color="#6baed6")
@@ -87,7 +85,7 @@ def channels(o: Outcome) -> Figure:
 
 def network(pos: np.ndarray, edges: np.ndarray, stages: list[str]) -> Figure:
     """Sampled customers on the social graph, coloured by journey stage."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = subplots(figsize=(6.5, 4.2))
     if edges.size:
         seg = np.stack([pos[edges[:, 0]], pos[edges[:, 1]]], axis=1)
         from matplotlib.collections import LineCollection

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -32,7 +32,24 @@ from sim.scenario import Scenario, Strict
 Level = bool | int | float | str | dict[str, float]
 
 
-class Factor(Strict):
+class EditsFields:
+    """What an experiment factor and an optimisation lever share: the scenario field(s) a
+    plain one edits, or the channels a channel-mix one moves."""
+
+    if TYPE_CHECKING:  # declared by the schema classes; here only for type checkers
+        path: str | tuple[str, ...]
+        channels: tuple[str, ...]
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path,) if isinstance(self.path, str) else self.path
+
+    @property
+    def is_mix(self) -> bool:
+        return bool(self.channels)
+
+
+class Factor(EditsFields, Strict):
     """One input varied by the design.
 
     A plain factor edits the scenario field(s) in ``path`` (``*`` matches every list item
@@ -82,14 +99,6 @@ class Factor(Strict):
         if self.op != "set" and not all(_is_number(v) for v in self.levels):
             raise ValueError(f"op = '{self.op}' needs numeric levels")
         return self
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return (self.path,) if isinstance(self.path, str) else self.path
-
-    @property
-    def is_mix(self) -> bool:
-        return bool(self.channels)
 
     @property
     def bounds(self) -> tuple[float, float]:

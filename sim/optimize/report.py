@@ -10,17 +10,13 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from sim.experiments.report import para, table, write_page
 from sim.report import format as fmt
 from sim.report.html import embed_png
-from sim.report.plots import save_png
+from sim.report.plots import save_png, subplots
 
 if TYPE_CHECKING:
     from sim.optimize.spec import Lever, Objective, Optimization
@@ -98,7 +94,7 @@ def verdict(result: OptimizeResult) -> str:
 def history_plot(result: OptimizeResult, path: Path) -> Path:
     t = result.trials
     o = result.opt.spec.objective
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, ax = subplots(figsize=(8, 3.8))
     if len(t):
         ok = t[t["state"] == "complete"]
         feas = ok[ok["feasible"]]
@@ -123,7 +119,7 @@ def curves_plot(result: OptimizeResult, path: Path) -> Path | None:
         return None
     o = result.opt.spec.objective
     levers = list(dict.fromkeys(c["lever"]))
-    fig, axes = plt.subplots(1, len(levers), figsize=(3.6 * len(levers), 3.4), squeeze=False)
+    fig, axes = subplots(1, len(levers), figsize=(3.6 * len(levers), 3.4), squeeze=False)
     unit = "percent" if o.statistic.startswith("p_") else fmt.unit_of(o.kpi)
     for ax, name in zip(axes[0], levers, strict=True):
         d = c[c["lever"] == name]
@@ -146,7 +142,7 @@ def marginal_plot(result: OptimizeResult, path: Path) -> Path | None:
     m = result.marginal
     if m.empty:
         return None
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig, ax = subplots(figsize=(7, 3.4))
     pos = np.arange(len(m))
     err = np.vstack([m["marginal_roi"] - m["p05"], m["p95"] - m["marginal_roi"]])
     ax.barh(pos, m["marginal_roi"], xerr=err, capsize=3, color="tab:green")
@@ -162,7 +158,7 @@ def pareto_plot(result: OptimizeResult, path: Path) -> Path | None:
     if spec.second_objective is None or result.trials.empty:
         return None
     t = result.trials[result.trials["state"] == "complete"]
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = subplots(figsize=(6.5, 4))
     ax.scatter(t["objective"], t["objective_2"], s=12, color="lightgrey", label="trials")
     if len(result.pareto):
         p = result.pareto.sort_values("objective")

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.experiments.edits import check_factors, expand, field_at, is_int_field
-from sim.experiments.spec import Design, Experiment, ExperimentSpec, Factor
+from sim.experiments.spec import Design, EditsFields, Experiment, ExperimentSpec, Factor
 from sim.kpis import SUMMARY_KPIS
 from sim.loading import SpecError, apply_overrides, load_spec, resolve_bases, scenario_from_dict
 from sim.scenario import Strict
@@ -33,7 +33,7 @@ from sim.scenario import Strict
 Level = bool | int | float | str
 
 
-class Lever(Strict):
+class Lever(EditsFields, Strict):
     """One decision: a scenario field within bounds (``low``, ``high``, optional ``step``),
     one of ``levels``, or a channel mix (``channels`` with ``lower`` / ``upper`` shares)."""
 
@@ -82,14 +82,6 @@ class Lever(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return (self.path,) if isinstance(self.path, str) else self.path
-
-    @property
-    def is_mix(self) -> bool:
-        return bool(self.channels)
 
 
 def _known_kpi(name: str) -> str:
