@@ -256,6 +256,15 @@ def bass_adoption(t: float, p: float, q: float) -> float:
     return (1.0 - e) / (1.0 + (q / p) * e)
 
 
+@equation
+def bass_probability(p: float, q: float, share_adopted: float) -> float:
+    """Daily adoption probability of a customer who has not adopted, in the network form of
+    the Bass (1969) model: hazard h = p + q * s, with s the share of the customer's
+    neighbours who adopted (on a complete graph, the population's adopted share F, which
+    gives Bass's dF/dt = (p + q F)(1 - F)), and P = 1 - e^-h (:func:`hazard_probability`)."""
+    return hazard_probability(p + q * share_adopted)
+
+
 #: Chinn (2000): a logit difference times sqrt(3)/pi is on Cohen's d scale (the logistic
 #: distribution has standard deviation pi/sqrt(3)).
 LOGIT_TO_D = math.sqrt(3.0) / math.pi

@@ -65,8 +65,9 @@ def send_invitations(m: CampaignModel, rec: dict) -> None:
 
 
 def diffuse(m: CampaignModel, env: Environment, start: np.ndarray, rec: dict, campaign: bool) -> None:
-    """Bass (1969) hazard p + q * share of adopted neighbours: to aware, or straight to
-    converted when ``bypass_journey`` is set (the pure Bass model)."""
+    """Bass (1969) adoption (:func:`sim.behaviour.bass_probability`, hazard p + q * share
+    of adopted neighbours): to aware, or straight to converted when ``bypass_journey`` is
+    set (the pure Bass model)."""
     dif, pop = m.sc.diffusion, m.pop
     if dif.innovation <= 0 and dif.imitation <= 0:
         return
@@ -76,8 +77,8 @@ def diffuse(m: CampaignModel, env: Environment, start: np.ndarray, rec: dict, ca
         cand = np.flatnonzero(~m.adopted & (start != CHURNED))
     else:
         cand = np.flatnonzero(start == UNAWARE)
-    h = dif.innovation + dif.imitation * m.adopter_share(cand)
-    hit = cand[m._u["diffusion"](m.day, cand) < bh.hazard_probability(h)]
+    adopt = bh.bass_probability(dif.innovation, dif.imitation, m.adopter_share(cand))
+    hit = cand[m._u["diffusion"](m.day, cand) < adopt]
     if dif.bypass_journey:
         m.convert(hit, env, rec)
     else:

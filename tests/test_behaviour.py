@@ -190,6 +190,21 @@ def test_combine_and_hazard_by_hand() -> None:
     assert bh.hazard_probability(0.0) == 0.0
 
 
+def test_bass_probability_by_hand() -> None:
+    # h = 0.01 + 0.3 * 0.5 = 0.16 a day; P = 1 - e^-0.16
+    assert bh.bass_probability(0.01, 0.3, 0.5) == pytest.approx(1 - math.exp(-0.16))
+    assert bh.bass_probability(0.0, 0.0, 1.0) == 0.0
+    # nobody adopted yet: only innovation acts
+    assert bh.bass_probability(0.02, 0.4, 0.0) == pytest.approx(1 - math.exp(-0.02))
+
+
+@given(p=st.floats(0, 1), q=st.floats(0, 1), s1=prob, s2=prob)
+def test_bass_probability_grows_with_adopted_share(p: float, q: float, s1: float, s2: float) -> None:
+    lo, hi = sorted((s1, s2))
+    a, b = bh.bass_probability(p, q, np.array([lo, hi]))
+    assert 0.0 <= a <= b <= 1.0
+
+
 @given(p=prob, q=prob)
 def test_combined_probability_bounds(p: float, q: float) -> None:
     c = bh.combine_probabilities(p, q)
