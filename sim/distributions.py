@@ -124,9 +124,6 @@ Distribution = Annotated[Fixed | Uniform | Normal | LogNormal | Beta, Field(disc
 #: A scenario value that is either a constant or a distribution.
 Value = float | Distribution
 
-DIST_KINDS = ("fixed", "uniform", "normal", "lognormal", "beta")
-
-
 def draw(value: Value, rng: np.random.Generator, size: int) -> np.ndarray:
     """Draw ``size`` values (a constant array for plain numbers)."""
     if isinstance(value, (int, float)):

@@ -127,7 +127,6 @@ class CampaignModel(mesa.Model):
         self.records: list[dict] = []
         self.channel_records: list[dict] = []
         self.peak_load = 0.0
-        self.k_sent_by_converted = 0
         use_agents = sc.population.agents if agents is None else agents
         if use_agents:
             CustomerAgent.create_rows(self, pop.size)

@@ -96,7 +96,8 @@ def state_problem(name: str) -> str | None:
         return f"unknown shock kind {kind!r}{_suggest(kind, list(SHOCK_KINDS))}"
     if name.startswith("channel.") and name.removeprefix("channel."):
         return None
-    return f"unknown state {name!r}{_suggest(name, [*STATE, 'shock.<kind>', 'channel.<name>'])}"
+    patterns = [doc.split(":")[0] for doc in PREFIXED.values()]  # shock.<kind>, channel.<name>
+    return f"unknown state {name!r}{_suggest(name, [*STATE, *patterns])}"
 
 
 def comparison_problem(state: str, op: str, value: float | bool | str) -> str | None:
