@@ -119,6 +119,19 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
     return out
 
 
+def value_at(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted ``path`` of scenario data (list items by index), or None."""
+    node: Any = data
+    for part in path.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
 def _model_at(schema: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The schema class that owns the field at ``loc`` (for key suggestions); a tag in
     ``loc`` (e.g. a shock's kind) picks the member of a discriminated union."""

@@ -325,11 +325,18 @@ class Uncertainty(Strict):
     fields: tuple[str, ...] = Field(min_length=1, description="scenario fields, one per column")
     draws: tuple[tuple[float, ...], ...] = Field(min_length=1, description="rows of posterior draws")
     use: Literal["draws", "medians"] = Field("draws", description="medians: ignore the draws")
+    medians: tuple[float, ...] | None = Field(
+        None,
+        description="each field's value when calibrated: a field that no longer holds it was edited "
+        "(--set, a sweep, a lever) and keeps its edit instead of being drawn",
+    )
 
     @model_validator(mode="after")
     def _rows(self) -> Uncertainty:
         if bad := [k for k, row in enumerate(self.draws) if len(row) != len(self.fields)]:
             raise ValueError(f"draws row {bad[0]} has not one value per field ({len(self.fields)})")
+        if self.medians is not None and len(self.medians) != len(self.fields):
+            raise ValueError(f"medians has {len(self.medians)} values for {len(self.fields)} fields")
         return self
 
 

@@ -10,6 +10,11 @@ The row is chosen by the run's seed (its own stream), so paired runs (compare, t
 campaign-off baseline) with the same seed use the same parameters: differences between
 options are not blurred by different parameter draws. ``use = "medians"`` switches the
 draws off (the scenario's own values, the medians, are used).
+
+A calibrated field the planner has since edited (``--set``, a sweep axis, an optimiser
+lever, a what-if slider) keeps the edit: the draws record each field's calibrated value,
+and a field that no longer holds it is not drawn (:func:`held_fields`). The other fields
+are still drawn, so an edit of one parameter keeps the uncertainty of the rest.
 """
 
 from __future__ import annotations
@@ -27,15 +32,35 @@ def draw_index(uncertainty_rows: int, seed: np.random.SeedSequence) -> int:
     return int(np.random.default_rng(ss).integers(uncertainty_rows))
 
 
+def held_fields(scenario: Scenario) -> tuple[str, ...]:
+    """Calibrated fields whose value was edited after calibration (they are not drawn)."""
+    u = scenario.uncertainty
+    if u is None or u.medians is None:
+        return ()
+    from sim.loading import value_at
+
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    return tuple(
+        f for f, m in zip(u.fields, u.medians, strict=True) if not _same(value_at(data, f), m)
+    )
+
+
+def _same(value: object, median: float) -> bool:
+    # the medians went through TOML and back: compare as numbers, to rounding
+    return isinstance(value, int | float) and bool(np.isclose(float(value), median, rtol=1e-9, atol=0.0))
+
+
 def with_parameter_draw(scenario: Scenario, seed: np.random.SeedSequence) -> Scenario:
-    """The scenario with one posterior draw written in (unchanged without draws)."""
+    """The scenario with one posterior draw written in (unchanged without draws); fields
+    edited since calibration (:func:`held_fields`) keep their edited values."""
     u = scenario.uncertainty
     if u is None or u.use == "medians":
         return scenario
     from sim.loading import apply_overrides, scenario_from_dict
 
     row = u.draws[draw_index(len(u.draws), seed)]
-    edits = [f"{f}={v!r}" for f, v in zip(u.fields, row, strict=True)]
+    held = held_fields(scenario)
+    edits = [f"{f}={v!r}" for f, v in zip(u.fields, row, strict=True) if f not in held]
     data = apply_overrides(scenario.model_dump(mode="json", exclude_none=True), edits)
     data["uncertainty"]["use"] = "medians"  # drawn once: the drawn scenario is final
     return scenario_from_dict(data, f"posterior draw of {u.calibration}")
@@ -50,7 +75,15 @@ def describe(scenario: Scenario) -> str | None:
         return (
             f"parameters at the posterior medians of calibration {u.calibration} (no parameter uncertainty)"
         )
-    return (
+    held = held_fields(scenario)
+    drawn = [f for f in u.fields if f not in held]
+    if not drawn:
+        return (
+            f"every parameter of calibration {u.calibration} was edited ({', '.join(held)}): "
+            "no parameter uncertainty"
+        )
+    text = (
         f"includes parameter uncertainty from calibration {u.calibration}: each replication draws "
-        f"one of {len(u.draws)} posterior parameter sets ({', '.join(u.fields)})"
+        f"one of {len(u.draws)} posterior parameter sets ({', '.join(drawn)})"
     )
+    return text + (f"; edited, so not drawn: {', '.join(held)}" if held else "")

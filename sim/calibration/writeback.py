@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.calibration.posterior import resample
 from sim.calibration.spec import Calibration
-from sim.loading import apply_overrides, dump_scenario, scenario_from_dict
+from sim.loading import apply_overrides, dump_scenario, scenario_from_dict, value_at
 from sim.results import atomic_write
 from sim.scenario import Scenario
 
@@ -45,12 +45,16 @@ def calibrated_scenario(cal: Calibration, table: pd.DataFrame, draws: pd.DataFra
     data = apply_overrides(cal.base, sets)
     data["name"] = f"{cal.scenario.name}_calibrated"
     data["description"] = f"{cal.scenario.name} calibrated by {cal.spec.name} (posterior medians)"
-    if draws is not None:
-        data["uncertainty"] = {
-            "calibration": cal.spec.name,
-            "fields": list(draws.columns),
-            "draws": draws.to_numpy(dtype=float).tolist(),
-        }
+    if draws is None:
+        return scenario_from_dict(data, f"calibrated {cal.spec.name}")
+    # the values as validated (integer rounding, complements): what "not edited" looks like
+    held = scenario_from_dict(data, f"calibrated {cal.spec.name}").model_dump(mode="json", exclude_none=True)
+    data["uncertainty"] = {
+        "calibration": cal.spec.name,
+        "fields": list(draws.columns),
+        "draws": draws.to_numpy(dtype=float).tolist(),
+        "medians": [float(value_at(held, f)) for f in draws.columns],
+    }
     return scenario_from_dict(data, f"calibrated {cal.spec.name}")
 
 
@@ -69,7 +73,8 @@ def header(cal: Calibration, table: pd.DataFrame, level: float) -> str:
         lines.append(f"# per-period inputs ({fields}) keep the base scenario's values: set them per what-if")
     lines += [
         "# [uncertainty]: posterior draws; each run uses one, so results include parameter",
-        "# uncertainty. --set uncertainty.use=medians (run --medians) uses the medians above.",
+        "# uncertainty. --set uncertainty.use=medians (run --medians) uses the medians above;",
+        "# a calibrated field you edit (--set, a sweep, a lever) keeps your value, the rest are drawn.",
     ]
     return "\n".join(lines) + "\n\n"
 

@@ -13,9 +13,9 @@ from sim.calibration.simulate import Simulator
 from sim.calibration.spec import load_calibration
 from sim.calibration.writeback import calibrated_scenario, posterior_draws
 from sim.cli import main
-from sim.loading import SpecError, load_scenario, scenario_from_dict
+from sim.loading import SpecError, apply_overrides, dump_scenario, load_scenario, scenario_from_dict
 from sim.runner import run_model
-from sim.uncertainty import describe, draw_index, with_parameter_draw
+from sim.uncertainty import describe, draw_index, held_fields, with_parameter_draw
 from tests.calibration.conftest import BASS_SCENARIO
 
 SAMPLE = pd.DataFrame({"p": [0.01, 0.03], "q": [0.1, 0.3], "weight": [0.5, 0.5]})
@@ -108,3 +108,46 @@ def test_calibrated_scenario_written_by_calibrate_carries_draws(make_spec, good_
     sc = load_scenario(out.calibrated)
     assert len(sc.uncertainty.draws) == 200 and sc.uncertainty.calibration == "tiny"
     assert (tmp_path / "posterior_draws.csv").is_file()
+
+
+def test_an_edited_calibrated_field_keeps_its_edit_and_the_rest_are_drawn(make_spec, good_rows):
+    _, sc = calibrated(make_spec, good_rows)
+    assert sc.uncertainty.medians == (0.02, 0.2)
+    data = sc.model_dump(mode="json", exclude_none=True)
+    edited = scenario_from_dict(apply_overrides(data, ["diffusion.imitation=0.5"]), "edited")
+    assert held_fields(sc) == () and held_fields(edited) == ("diffusion.imitation",)
+    for k in range(8):
+        ss = np.random.SeedSequence(k)
+        row = sc.uncertainty.draws[draw_index(len(sc.uncertainty.draws), ss)]
+        drawn = with_parameter_draw(edited, ss)
+        assert (drawn.diffusion.innovation, drawn.diffusion.imitation) == (row[0], 0.5)
+    text = describe(edited)
+    assert "(diffusion.innovation)" in text and "edited, so not drawn: diffusion.imitation" in text
+
+
+def test_editing_every_calibrated_field_leaves_no_draw(make_spec, good_rows):
+    _, sc = calibrated(make_spec, good_rows)
+    data = sc.model_dump(mode="json", exclude_none=True)
+    both = scenario_from_dict(
+        apply_overrides(data, ["diffusion.innovation=0.05", "diffusion.imitation=0.5"]), "both"
+    )
+    drawn = with_parameter_draw(both, np.random.SeedSequence(3))
+    assert (drawn.diffusion.innovation, drawn.diffusion.imitation) == (0.05, 0.5)
+    assert "no parameter uncertainty" in describe(both)
+
+
+def test_the_calibrated_values_survive_the_toml_round_trip(make_spec, good_rows, tmp_path):
+    _, sc = calibrated(make_spec, good_rows)
+    path = tmp_path / "c.toml"
+    path.write_text(dump_scenario(sc))
+    again = load_scenario(path)
+    assert held_fields(again) == ()
+    assert held_fields(load_scenario(path, ["diffusion.innovation=0.021"])) == ("diffusion.innovation",)
+
+
+def test_medians_must_match_the_fields(make_spec, good_rows):
+    _, sc = calibrated(make_spec, good_rows)
+    data = sc.model_dump(mode="json", exclude_none=True)
+    data["uncertainty"]["medians"] = [0.1]
+    with pytest.raises(SpecError, match="medians has 1 values for 2 fields"):
+        scenario_from_dict(data, "x")
