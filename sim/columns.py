@@ -25,6 +25,8 @@ DAILY_COUNTERS = (
     "complaints_expected",  # sum of complaint probabilities: resolves rare events at small sizes
     "mis_selling",
     "misleading_sales",  # sales made while the offer carried a misleading claim
+    "repeat_purchases",  # units bought again by holders (behaviour.repeat_purchase); not in new_conversions
+    "repeat_balance",  # their amounts (also in new_balance and, as new money, in new_money)
 )
 
 DAILY_COLUMNS = (
@@ -35,4 +37,5 @@ DAILY_COLUMNS = (
     "quota_remaining",
     "budget_remaining",
     "incentives_on",
+    "purchases",  # new_conversions + repeat_purchases: every unit sold that day
 )

@@ -357,6 +357,25 @@ def outage_complaint_probability(tried: float, blocked: bool, rate: float, block
 
 
 @equation
+def repeat_purchase_probability(propensity: float, held: float, fatigue: float) -> float:
+    """P(a holder reached by a contact buys the product again that day) = r^h x F, with r
+    the repeat propensity (``behaviour.repeat_purchase``), h >= 1 the units the customer
+    already holds and F the contact's fatigue factor e^(-f n) (:func:`fatigue_factor`).
+
+    Existing customers buy again far more readily than prospects buy at all: in the bank
+    telemarketing data (Moro, Cortez and Rita 2014) calls to clients whose previous
+    campaign ended in a subscription succeed 65% of the time, against 8.8% for clients
+    never called before; add-on buying by current customers is the core of customer
+    lifetime value (Reinartz and Kumar 2003). Each unit already held lowers the chance of
+    one more geometrically (every further unit needs the same yes again: the bank's share
+    of the customer's savings fills up), so a customer called without limit holds on
+    average at most 1 / (1 - r) units; r = 0: nobody buys twice. r is clipped to [0, 1].
+    """
+    r = min(max(propensity, 0.0), 1.0)
+    return r ** max(held, 1.0) * fatigue
+
+
+@equation
 def fatigue_factor(exposures: float, fatigue: float) -> float:
     """Diminishing returns to repeated exposure: e^(-f n) after n earlier contacts
     (advertising wear-out; Pechmann and Stewart 1988)."""

@@ -67,6 +67,8 @@ SUMMARY_KPIS = (
     "budget_used_share",
     "peak_daily_load",
     *INCREMENTAL_KPIS,
+    "repeat_purchases",
+    "purchases",
 )
 
 
@@ -139,7 +141,8 @@ def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
     generation), below 1 a referral chain dies out (Mollison 1977 branching process).
     """
     sc, pop, scale, led = model.sc, model.pop, model.scale, model.ledger
-    conversions = float(daily["new_conversions"].sum())
+    conversions = float(daily["new_conversions"].sum())  # customers: a repeat purchase is not one
+    repeats = float(daily["repeat_purchases"].sum())
     participants = float(np.count_nonzero(pop.stage != 0) * scale)
     incremental = float(daily["new_money"].sum() - daily["churned_balance"].sum())
     margin = margin_value(model)
@@ -182,6 +185,8 @@ def summarize(model: CampaignModel, daily: pd.DataFrame) -> dict[str, float]:
         "budget_used": led.used,
         "budget_used_share": led.used / led.total if led.total > 0 else np.nan,
         "peak_daily_load": float(daily["new_conversions"].max()) if len(daily) else 0.0,
+        "repeat_purchases": repeats,
+        "purchases": conversions + repeats,
     }
 
 
@@ -237,7 +242,7 @@ def margin_value(model: CampaignModel) -> float:
     sc, pop = model.sc, model.pop
     o, v = sc.offer, sc.value
     held = np.isin(pop.stage, (STAGES.index("converted"), STAGES.index("retained"))) & ~pop.unsuitable
-    money = pop.amount[held] * pop.new_money[held] * model.scale
+    money = pop.amount[held] * pop.new_money[held] * model.scale * np.maximum(pop.held[held], 1)  # units held
     renewal = v.renewal if v.renewal is not None else renewal_from_hazard(pop.churn_hazard[held], o.term_days)
     terms = terms_in_horizon(o.term_days, v.horizon_years)
     multiple = clv_multiple(renewal, v.discount_rate, o.term_days, terms)

@@ -14,8 +14,8 @@ import numpy as np
 
 from sim import kernels
 from sim.channels import Contacts, contacts_affordable, sample_targets
-from sim.population import AWARE, CONSIDERING, DROPPED, UNAWARE
-from sim.scenario import STAGES
+from sim.population import AWARE, CONSIDERING, CONVERTED, DROPPED, RETAINED, UNAWARE
+from sim.scenario import STAGES, Scenario
 
 if TYPE_CHECKING:
     from sim.model import CampaignModel
@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 
 OPEN = np.zeros(len(STAGES), dtype=bool)
 OPEN[[UNAWARE, AWARE, CONSIDERING, DROPPED]] = True  # stages marketing may still target
+HOLDING = np.zeros(len(STAGES), dtype=bool)
+HOLDING[[CONVERTED, RETAINED]] = True  # customers who hold the product
+
+
+def open_stages(sc: Scenario) -> np.ndarray:
+    """Stages marketing may target: those not yet sold to, and the holders too when a
+    contact can sell them another unit (``behaviour.repeat_purchase`` > 0)."""
+    return OPEN | HOLDING if sc.behaviour.repeat_purchase > 0 else OPEN.copy()
 
 
 def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dict) -> Contacts | None:
@@ -53,7 +61,7 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
             "capacity_bound": unit <= 0 or k_float < allowance[c] / unit,  # capacity, not money
             # fewer customers left to contact than bought, some of them kept out by the cap
             "frequency_capped": idx.size < k
-            and bool(np.count_nonzero(OPEN[start] & (rule.counts >= ch.frequency_cap))),
+            and bool(np.count_nonzero(rule.open_stage[start] & (rule.counts >= ch.frequency_cap))),
         }
         ids.append(idx)
         wear.append(np.empty(idx.size, dtype=np.float32))

@@ -19,7 +19,7 @@ from sim.agents import CustomerAgent
 from sim.channels import Contacts, OpenRule, reach_weights
 from sim.columns import DAILY_COUNTERS
 from sim.ledger import Ledger
-from sim.marketing import OPEN, buy_contacts, contact_uniforms
+from sim.marketing import HOLDING, buy_contacts, contact_uniforms, open_stages
 from sim.network import build_network
 from sim.population import (
     AWARE,
@@ -47,7 +47,7 @@ RETENTION_DAYS = 30
 _KEYED = (
     "awareness", "contact_consideration", "contact_complaints", "word_of_mouth", "consideration",
     "decision", "order", "sale_complaints", "diffusion", "churn", "competitor_seen", "invites",
-    "invite_to", "invite_accept",
+    "invite_to", "invite_accept", "repeat",
 )  # fmt: skip
 
 
@@ -96,8 +96,9 @@ class CampaignModel(mesa.Model):
         self.w_max = [float(w.max()) if w.size else 0.0 for w in self.weights]
         self.w_mean = [float(w.mean()) if w.size else 0.0 for w in self.weights]
         taken = np.zeros(pop.size, dtype=bool)  # scratch for sample_targets
+        open_stage = open_stages(sc)
         self._open_rules = [
-            OpenRule(pop.stage, OPEN, pop.channel_contacts[c], ch.frequency_cap, taken)
+            OpenRule(pop.stage, open_stage, pop.channel_contacts[c], ch.frequency_cap, taken)
             for c, ch in enumerate(sc.channels.values())
         ]  # who each channel may contact; `stage` is set to the start of each day
         self._stage_counts = np.zeros(len(STAGES), dtype=np.int64)
@@ -170,6 +171,7 @@ class CampaignModel(mesa.Model):
         if campaign:
             self._consideration(start, contacts)
             self._decision(env, start, rec)
+            self._repeat(env, start, contacts, rec)
             social.send_invitations(self, rec)
         else:
             # the offer has closed: open journeys end
@@ -285,6 +287,22 @@ class CampaignModel(mesa.Model):
         self.pop.stage[hit[rng.random(hit.size) < env.outage_abandon]] = DROPPED
         return deciders[~np.isin(deciders, hit, assume_unique=True)]
 
+    def _repeat(self, env: Environment, start: np.ndarray, contacts: Contacts | None, rec: dict) -> None:
+        """Holders reached by today's contacts buy another unit with probability
+        :func:`sim.behaviour.repeat_purchase_probability` (``behaviour.repeat_purchase``,
+        the units they hold, the contact's fatigue); each contact is one chance."""
+        r = self.sc.behaviour.repeat_purchase
+        if r <= 0 or contacts is None:
+            return
+        holder = HOLDING[start[contacts.idx]]
+        if not holder.any():
+            return
+        idx = contacts.idx[holder]
+        u = self._contact_uniforms("repeat", contacts)[holder]
+        p = bh.repeat_purchase_probability(r, self.pop.held[idx], contacts.fatigue[holder])
+        buyers = np.unique(idx[u < p])  # two channels' contacts that day: still one unit
+        self.sell_again(buyers, env, rec)
+
     def journey_day(self, env: Environment) -> Today:
         """What the journey needs to know about today (:func:`sim.today.today`)."""
         sc, q_left = self.sc, 1.0
@@ -311,32 +329,17 @@ class CampaignModel(mesa.Model):
             return
         sc, pop, scale = self.sc, self.pop, self.scale
         o, ref, terms = sc.offer, sc.referral, self.terms
-        idx = idx[np.argsort(self._u["order"](self.day, idx), kind="stable")]  # a random order
-        if self.quota_left is not None:
-            idx = idx[: self.quota_left]
-        amount = pop.amount[idx]
-        if self.ledger.incentives_on:
-            # those the pool cannot pay stay considering (see Ledger.pay_incentives)
-            rewards = (ref.inviter_reward + ref.invitee_reward) * pop.invited[idx]
-            n_ok, inc, rew = self.ledger.pay_incentives(
-                amount * terms.cost_per_amount + terms.cashback, rewards, scale
-            )
-            if not self.ledger.incentives_on:  # the money ran out with this booking
-                self._incentives_exhausted()
-            idx, amount = idx[:n_ok], amount[:n_ok]
-            rec["incentive_cost"] += inc
-            rec["reward_cost"] += rew
+        # those the pool cannot pay stay considering (see Ledger.pay_incentives)
+        idx, amount, unsuitable = self._book_sales(idx, ref.inviter_reward + ref.invitee_reward, rec)
         if idx.size == 0:
             return
         if terms.bonus_bp != o.bonus_bp:  # rate chasing follows the bonus they were sold
             self._churn_probability[idx] = bh.churn_probability(
                 pop.churn_hazard[idx], terms.bonus_bp / 100, self._rate_chasing[pop.segment[idx]]
             )
-        if self.quota_left is not None:
-            self.quota_left -= idx.size
         pop.stage[idx] = CONVERTED
         pop.converted_day[idx] = self.day
-        unsuitable = ~bh.suitable(o.risk_level, pop.risk_appetite[idx])
+        pop.held[idx] = 1
         pop.unsuitable[idx] = unsuitable
         self._adopt(idx)
         self._today.append(idx)
@@ -344,9 +347,58 @@ class CampaignModel(mesa.Model):
         self.touch_conversions[self.day] += (
             np.bincount(self.last_touch[idx] + 1, minlength=len(sc.channels) + 1) * scale
         )
+        self._sale_records(idx, amount, unsuitable, env, rec)
+        rec["invited_conversions"] += float(pop.invited[idx].sum()) * scale
+
+    def sell_again(self, idx: np.ndarray, env: Environment, rec: dict) -> None:
+        """Book repeat purchases by holders ``idx`` like conversions (random order, quota,
+        the offer's incentives; no referral rewards: those came with the first unit); each
+        adds one unit to what the customer holds and stays in its stage."""
+        if idx.size == 0:
+            return
+        idx, amount, unsuitable = self._book_sales(idx, 0.0, rec)
+        if idx.size == 0:
+            return
+        self.pop.held[idx] += 1
+        self.pop.unsuitable[idx] |= unsuitable
+        rec["repeat_purchases"] += idx.size * self.scale
+        rec["repeat_balance"] += float(amount.sum()) * self.scale
+        self._sale_records(idx, amount, unsuitable, env, rec)
+
+    def _book_sales(
+        self, idx: np.ndarray, reward: float, rec: dict
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Put sales in a random order, cut them at the quota and at what the incentive pool
+        can pay (the offer's incentives and ``reward`` for each invited customer); returns
+        the sold customers, their amounts and whether each sale is unsuitable."""
+        sc, pop, scale, terms = self.sc, self.pop, self.scale, self.terms
+        idx = idx[np.argsort(self._u["order"](self.day, idx), kind="stable")]  # a random order
+        if self.quota_left is not None:
+            idx = idx[: self.quota_left]
+        amount = pop.amount[idx]
+        if self.ledger.incentives_on:
+            n_ok, inc, rew = self.ledger.pay_incentives(
+                amount * terms.cost_per_amount + terms.cashback,
+                reward * pop.invited[idx],
+                scale,
+            )
+            if not self.ledger.incentives_on:  # the money ran out with this booking
+                self._incentives_exhausted()
+            idx, amount = idx[:n_ok], amount[:n_ok]
+            rec["incentive_cost"] += inc
+            rec["reward_cost"] += rew
+        if self.quota_left is not None:
+            self.quota_left -= idx.size
+        return idx, amount, ~bh.suitable(sc.offer.risk_level, pop.risk_appetite[idx])
+
+    def _sale_records(
+        self, idx: np.ndarray, amount: np.ndarray, unsuitable: np.ndarray, env: Environment, rec: dict
+    ) -> None:
+        """Money in and the conduct side of sales ``idx``: balance, new money, mis-selling and
+        the complaints they draw."""
+        sc, pop, scale = self.sc, self.pop, self.scale
         rec["new_balance"] += float(amount.sum()) * scale
         rec["new_money"] += float((amount * pop.new_money[idx]).sum()) * scale
-        rec["invited_conversions"] += float(pop.invited[idx].sum()) * scale
         rec["mis_selling"] += float(unsuitable.sum()) * scale
         c = sc.complaints
         misleading = self.misleading_claim(env)
@@ -369,7 +421,8 @@ class CampaignModel(mesa.Model):
             return
         churn = idx[self._u["churn"](self.day, idx) < self._churn_probability[idx]]
         pop.stage[churn] = CHURNED
-        rec["churned_balance"] += float((pop.amount[churn] * pop.new_money[churn]).sum()) * self.scale
+        money = pop.amount[churn] * pop.new_money[churn] * pop.held[churn]  # every unit they held
+        rec["churned_balance"] += float(money.sum()) * self.scale
         # the others are retained once they have held the product for RETENTION_DAYS
         kernels.retain(idx, pop.stage, pop.converted_day, self.day, CONVERTED, RETAINED, RETENTION_DAYS)
 
@@ -394,5 +447,6 @@ class CampaignModel(mesa.Model):
         rec["quota_remaining"] = np.nan if self.quota_left is None else float(self.quota_left) * self.scale
         rec["budget_remaining"] = self.ledger.remaining
         rec["incentives_on"] = self.incentives_on
+        rec["purchases"] = rec["new_conversions"] + rec["repeat_purchases"]
         self.peak_load = max(self.peak_load, rec["new_conversions"])
         self.records.append(rec)

@@ -42,6 +42,7 @@ class Population:
     new_money: np.ndarray  # share of amount new to the bank
     stage: np.ndarray  # int8
     converted_day: np.ndarray  # int32, -1 if never
+    held: np.ndarray  # int32 units of the product bought: 0 never, 1 converted, more with repeat purchases
     invited: np.ndarray  # bool: came through an invitation
     invites_sent: np.ndarray  # int32 (referral.max_invites fits)
     exposures: np.ndarray  # int32, marketing contacts received, all channels
@@ -146,6 +147,7 @@ def build_population(sc: Scenario, rng: np.random.Generator) -> Population:
         new_money=col["new_money"],
         stage=stage,
         converted_day=np.full(n, -1, dtype=np.int32),
+        held=np.zeros(n, dtype=np.int32),
         invited=np.zeros(n, dtype=bool),
         invites_sent=np.zeros(n, dtype=np.int32),
         exposures=np.zeros(n, dtype=np.int32),

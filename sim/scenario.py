@@ -240,6 +240,12 @@ class Behaviour(Strict):
         0.5, ge=0, le=1, description="share of loss risk a misleading claim hides"
     )
     word_of_mouth: float = Field(0.0, ge=0, le=1, description="aware from converted friends")
+    repeat_purchase: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="P(a holder reached by a contact buys again), before fatigue; 0: nobody buys twice",
+    )
 
     @field_validator("market_beta")
     @classmethod

@@ -20,7 +20,7 @@ from sim import behaviour as bh
 from sim.channels import reach_weights
 from sim.kpis import DAILY_COLUMNS, channel_frame, daily_frame, summarize
 from sim.ledger import Ledger
-from sim.model import OPEN
+from sim.marketing import OPEN
 from sim.network import build_network
 from sim.population import CONVERTED, build_population, creative_anchor, offer_rate
 from sim.runner import RunResult
@@ -44,6 +44,10 @@ def unsupported(sc: Scenario) -> list[str]:
         out.append("complete network")
     if sc.rules:
         out.append("playbook rules")
+    if sc.behaviour.repeat_purchase > 0:
+        out.append("repeat purchase")
+    if sc.schedule is not None:
+        out.append("campaign replay schedule")
     return out
 
 

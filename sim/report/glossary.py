@@ -65,6 +65,14 @@ GLOSSARY: dict[str, Entry] = {
     ),
     "conversions": Entry("conversions (gross)", GROSS, "Customers who took the product during the campaign."),
     "conversion_rate": Entry("conversion rate (gross)", GROSS, "Conversions divided by all customers."),
+    "repeat_purchases": Entry(
+        "repeat purchases (gross)", GROSS,
+        "Further units bought by customers who already held the product, when a contact reached "
+        "them (behaviour.repeat_purchase; 0 unless set). Not in conversions, which count customers.",
+    ),
+    "purchases": Entry(
+        "purchases (gross)", GROSS, "All units sold: conversions plus repeat purchases."
+    ),
     "cost_per_acquisition": Entry(
         "cost per acquisition, CPA (gross)", GROSS,
         "Total cost divided by all conversions, including those that would have come anyway.",
