@@ -56,7 +56,11 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
             k = min(k, int(allowance[c] // unit))
         rule = m._open_rules[c]
         rule.stage = start
-        idx = sample_targets(rng, k, m.weights[c], m.w_max[c], rule, m.w_mean[c])
+        shares = env.targeting.get(name)
+        if shares is None:
+            idx = sample_targets(rng, k, m.weights[c], m.w_max[c], rule, m.w_mean[c])
+        else:  # campaign replay: the log says whom the day's contacts went to
+            idx = targeted_contacts(m, c, rng, k, shares, start)
         limits = {
             "capacity_bound": unit <= 0 or k_float < allowance[c] / unit,  # capacity, not money
             # fewer customers left to contact than bought, some of them kept out by the cap
@@ -91,6 +95,31 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
         consideration=np.repeat(m._consideration_coef[channels], sizes),
         salts=tuple(zip(salts, sizes, strict=True)),
     )
+
+
+def targeted_contacts(
+    m: CampaignModel, c: int, rng: np.random.Generator, k: int, shares: tuple[float, float], start: np.ndarray
+) -> np.ndarray:
+    """Channel ``c``'s ``k`` contacts shared out as the schedule logs them: each goes to the
+    earlier subscribers (customers holding the product) with probability s, to earlier
+    contacts (contacted before by any channel, holding nothing) with probability e and to
+    customers never contacted otherwise, with (s, e) = ``shares`` (a multinomial split, so
+    shares hold on average even when a day has one simulated contact); each pool is
+    sampled by reach weight within the channel's frequency cap. A pool with too few
+    customers leaves the rest of its share unmade: the model has no such customers left."""
+    s, e = shares
+    k_sub, k_con, k_new = rng.multinomial(k, np.array([s, e, max(1.0 - s - e, 0.0)]) / max(s + e, 1.0))
+    rule, exposures = m._open_rules[c], m.pop.exposures
+    pools = ((int(k_sub), HOLDING, None), (int(k_con), OPEN, True), (int(k_new), OPEN, False))
+    parts = []
+    for want, stages, contacted in pools:
+
+        def pool(idx: np.ndarray, stages: np.ndarray = stages, was: bool | None = contacted) -> np.ndarray:
+            ok = stages[start[idx]] & (rule.counts[idx] < rule.limit)
+            return ok if was is None else ok & ((exposures[idx] > 0) == was)
+
+        parts.append(sample_targets(rng, want, m.weights[c], m.w_max[c], pool, m.w_mean[c]))
+    return np.concatenate(parts)
 
 
 def contact_uniforms(keyed, day: int, contacts: Contacts) -> np.ndarray:

@@ -14,6 +14,11 @@ a month follows from the months before it.
   (added to shocks' moves): what their money earns elsewhere is ``current_rate_pp`` plus it.
 * ``competitor_rate_pp``: a rival's rate shown that day (``competitor_reach_share`` of
   customers see it; NaN for none).
+* ``to_subscribers.<channel>``, ``to_contacts.<channel>``: the shares of the channel's
+  contacts that day made to earlier subscribers (customers holding the product) and to
+  earlier contacts (contacted before by any channel, holding nothing); the rest go to
+  customers never contacted before (:func:`sim.marketing.buy_contacts`). A call list that
+  turns to past customers shows here (the bank data: 0.1% of 2008's calls, 31% of 2010's).
 
 A series shorter than the horizon holds its last value.
 """
@@ -37,6 +42,9 @@ def apply_schedule(sc: Scenario, day: int, env: Environment) -> None:
         return
     for name, series in s.contacts.items():
         env.planned_contacts[name] = max(_at(series, day), 0.0)
+    for name in s.targeted_channels():
+        sub, con = s.to_subscribers.get(name, ()), s.to_contacts.get(name, ())
+        env.targeting[name] = (_at(sub, day) if sub else 0.0, _at(con, day) if con else 0.0)
     if s.market_shift_pp:
         env.market_shift_pp += _at(s.market_shift_pp, day)
     if s.competitor_rate_pp:

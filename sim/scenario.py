@@ -7,6 +7,7 @@ scales it to the simulated population with ``population.represents / population.
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -310,6 +311,9 @@ class Target(Strict):
 CROSS_FIELDS = {"segments", "channels", "shocks", "network", "targets", "rules", "playbook", "offer"}
 
 
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
 class Schedule(Strict):
     """Per-day exogenous inputs replayed inside one run (``sim/replay.py``): entry ``d`` of a
     series is day ``d``'s value; a series shorter than the horizon holds its last value."""
@@ -322,6 +326,32 @@ class Schedule(Strict):
     )
     competitor_rate_pp: tuple[float, ...] = Field((), description="a rival's rate shown each day (nan: none)")
     competitor_reach_share: float = Field(1.0, ge=0, le=1, description="share who see the rival's rate")
+    to_subscribers: dict[str, tuple[Share, ...]] = Field(
+        default_factory=dict,
+        description="per channel, share of each day's contacts made to earlier subscribers (holders)",
+    )
+    to_contacts: dict[str, tuple[Share, ...]] = Field(
+        default_factory=dict,
+        description="per channel, share of each day's contacts made to earlier contacts who hold nothing",
+    )
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> Schedule:
+        for name in sorted(set(self.to_subscribers) & set(self.to_contacts)):
+            a, b = self.to_subscribers[name], self.to_contacts[name]
+            for d in range(max(len(a), len(b))):
+                total = a[min(d, len(a) - 1)] + b[min(d, len(b) - 1)] if a and b else 0.0
+                if total > 1 + 1e-9:
+                    raise ValueError(
+                        f"{name}: on day {d} the shares to earlier subscribers ({a[min(d, len(a) - 1)]:g}) "
+                        f"and to earlier contacts ({b[min(d, len(b) - 1)]:g}) sum to {total:g}, more than 1"
+                    )
+        return self
+
+    def targeted_channels(self) -> set[str]:
+        """Channels whose contacts the schedule shares out between earlier subscribers,
+        earlier contacts and customers never contacted."""
+        return set(self.to_subscribers) | set(self.to_contacts)
 
 
 class Uncertainty(Strict):
@@ -380,10 +410,16 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _replayed_channels(self) -> Scenario:
-        if self.schedule is not None and (
-            unknown := sorted(set(self.schedule.contacts) - set(self.channels))
-        ):
-            raise ValueError(f"schedule.contacts: {', '.join(unknown)} is not a channel")
+        if self.schedule is None:
+            return self
+        problems = []
+        for key in ("contacts", "to_subscribers", "to_contacts"):
+            for name in sorted(set(getattr(self.schedule, key)) - set(self.channels)):
+                near = difflib.get_close_matches(name, list(self.channels), n=1, cutoff=0.5)
+                hint = f"; did you mean {near[0]!r}?" if near else f" (channels: {', '.join(self.channels)})"
+                problems.append(f"schedule.{key}: {name!r} is not a channel{hint}")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @field_validator("name")

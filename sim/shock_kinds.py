@@ -73,6 +73,8 @@ class Environment:
     rumours: list[RealizedShock] = field(default_factory=list)
     active_kinds: set[str] = field(default_factory=set)
     planned_contacts: dict[str, float] = field(default_factory=dict)  # replayed real contacts (sim/replay.py)
+    # replayed shares of a channel's contacts to (earlier subscribers, earlier contacts) (sim/replay.py)
+    targeting: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 class _Kind(StrictTagged):

@@ -3,8 +3,9 @@
 Model day ``d`` belongs to observed period ``day_period[d]`` (-1: none). A count target
 (``contacts.<channel>``) spreads the period's total evenly over the period's model days and
 is 0 on days outside every observed period (no log, no contacts). A level target
-(``market_shift_pp``, ``competitor_rate_pp``) holds the period's value on each of its
-days, and the last known value on days without data (the first value before the first).
+(``market_shift_pp``, ``competitor_rate_pp``, the targeting shares ``to_subscribers.<channel>``
+and ``to_contacts.<channel>``) holds the period's value on each of its days, and the last
+known value on days without data (the first value before the first).
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ def schedule(replay: tuple[Replay, ...], observed: pd.DataFrame, day_period: np.
     out: dict[str, Any] = {"contacts": {}}
     for r in replay:
         values = observed[r.column].to_numpy(dtype=float) * r.scale + r.offset
-        count = r.target.startswith("contacts.")
-        series = [float(round(x, 6)) for x in daily_series(values, day_period, count)]
-        if count:
-            out["contacts"][r.target.removeprefix("contacts.")] = series
+        kind, _, channel = r.target.partition(".")
+        series = [float(round(x, 6)) for x in daily_series(values, day_period, kind == "contacts")]
+        if channel:  # per channel: contacts, to_subscribers, to_contacts
+            out.setdefault(kind, {})[channel] = series
         else:
             out[r.target] = series
     return out

@@ -9,6 +9,7 @@ parameter and input field against the scenario, so a typo fails before any simul
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -100,11 +101,15 @@ class Replay(Strict):
     """A logged series replayed day by day inside one run (``[schedule]`` of the scenario).
 
     ``target`` is ``contacts.<channel>`` (the period's real contacts, spread evenly over its
-    model days), ``market_shift_pp`` or ``competitor_rate_pp`` (a level held every day of
-    the period); the value is ``column * scale + offset``."""
+    model days), ``market_shift_pp``, ``competitor_rate_pp``, ``to_subscribers.<channel>``
+    or ``to_contacts.<channel>`` (shares of the channel's contacts made to earlier
+    subscribers and to earlier contacts; a level held every day of the period); the value
+    is ``column * scale + offset``."""
 
     column: str
-    target: str = Field(pattern=r"^(contacts\.[A-Za-z0-9_]+|market_shift_pp|competitor_rate_pp)$")
+    target: str = Field(
+        pattern=r"^((contacts|to_subscribers|to_contacts)\.[A-Za-z0-9_]+|market_shift_pp|competitor_rate_pp)$"
+    )
     scale: float = 1.0
     offset: float = 0.0
 
@@ -303,9 +308,11 @@ def load_calibration(path: str | Path, overrides: Iterable[str] = ()) -> Calibra
     for i, inp in enumerate(spec.inputs):
         problems += _check_field(cal, f"inputs[{i}].field", inp.field)
     for i, r in enumerate(spec.replay):
-        channel = r.target.removeprefix("contacts.")
-        if r.target.startswith("contacts.") and channel not in scenario.channels:
-            problems.append(f"replay[{i}].target: {channel!r} is not a channel of scenario {scenario_path}")
+        kind, _, channel = r.target.partition(".")
+        if channel and channel not in scenario.channels:
+            near = difflib.get_close_matches(channel, list(scenario.channels), n=1, cutoff=0.5)
+            hint = f"; did you mean '{kind}.{near[0]}'?" if near else ""
+            problems.append(f"replay[{i}].target: {channel!r} is not a channel of {scenario_path}{hint}")
     if problems:
         raise SpecError(str(path), problems)
     return cal
