@@ -152,7 +152,8 @@ def build_population(sc: Scenario, rng: np.random.Generator) -> Population:
         invites_sent=np.zeros(n, dtype=np.int32),
         exposures=np.zeros(n, dtype=np.int32),
         # a channel contacts a customer at most once a day, so its count never exceeds the
-        # campaign's days (<= 730): uint16 cannot wrap, whatever the frequency cap
+        # campaign's days with the rules' extension (<= 3650 + 730): uint16 cannot wrap,
+        # whatever the frequency cap
         channel_contacts=np.zeros((len(sc.channels), n), dtype=np.uint16),
         saw_competitor=np.zeros(n, dtype=bool),
         unsuitable=np.zeros(n, dtype=bool),

@@ -23,6 +23,7 @@ STAGES = ("unaware", "aware", "considering", "converted", "retained", "churned",
 PRODUCTS = ("term_deposit", "wealth", "fund_etf", "brokerage_account", "credit_card")
 CHANNEL_KINDS = ("online", "offline")
 NETWORK_KINDS = ("small_world", "scale_free", "homophily", "complete", "none")
+MAX_CAMPAIGN_DAYS = 3650
 
 
 class Population(Strict):
@@ -122,7 +123,10 @@ class Phase(Strict):
 
 
 class Calendar(Strict):
-    days: int = Field(30, ge=1, le=730, description="campaign length")
+    # 10 years: room for a multi-year campaign replay (2008-05..2010-11 in calendar days is
+    # 944); per-channel contact counts (uint16) stay below 65,535 even with the rules'
+    # largest extension (playbook.max_extension_days <= 730)
+    days: int = Field(30, ge=1, le=MAX_CAMPAIGN_DAYS, description="campaign length (at most 10 years)")
     observation_days: int = Field(30, ge=0, le=730, description="post-campaign window")
     phases: tuple[Phase, ...] = ()
 
