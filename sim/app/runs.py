@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.loading import SpecError
 from sim.runner import Replications, RunResult, collect, run_model, spawn_seeds
 from sim.scenario import Scenario
 
@@ -46,10 +47,14 @@ def channel_attribution(model) -> dict[str, float]:
 
 
 def run_one(scenario: Scenario, seed: np.random.SeedSequence) -> RunResult:
-    """One replication (and its baseline), with channel attribution in the summary. Errors
-    come back as ``RuntimeError`` with the message (any exception type pickles back)."""
+    """One replication (and its baseline), with channel attribution in the summary. A
+    :class:`SpecError` (a posterior draw the scenario cannot take, say) comes back as
+    itself; other errors as ``RuntimeError`` with their type and message, since not every
+    exception type pickles back from a worker process."""
     try:
         return run_model(scenario, seed, probe=channel_attribution)
+    except SpecError:
+        raise
     except Exception as exc:
         raise RuntimeError(f"{exc.__class__.__name__}: {exc}") from None
 
@@ -124,7 +129,9 @@ class Batch:
         with self._cond:
             if self.cancelled:
                 return
-            if exc is not None:
+            if isinstance(exc, SpecError):  # an input problem: its message says it all
+                self.errors.append(f"replication {r}: {exc}")
+            elif exc is not None:
                 self.errors.append(f"replication {r}: {exc.__class__.__name__}: {exc}")
             else:
                 self.results[r] = fut.result()

@@ -14,7 +14,7 @@ from sim.app import export
 from sim.app.runs import ATTRIBUTED, Batch, run_one
 from sim.app.session import Session, shipped_scenarios
 from sim.app.views import p_better
-from sim.loading import load_scenario
+from sim.loading import SpecError, load_scenario
 from sim.runner import run_replications
 from tests.app.conftest import SCENARIO
 
@@ -149,6 +149,30 @@ def test_batch_reports_worker_errors_without_raising():
     assert b.finished and b.errors == ["replication 0: RuntimeError: boom"] and b.frames() is None
 
 
+def _bad_draws(sets: list[str]):
+    """A calibrated scenario whose every posterior draw is out of the field's range: the
+    problem shows only when a worker applies a draw."""
+    from sim.scenario import Uncertainty
+
+    u = Uncertainty(calibration="hand-edited", fields=("diffusion.innovation",), draws=((-5.0,), (-4.0,)))
+    return load_scenario(SCENARIO, sets).model_copy(update={"uncertainty": u})
+
+
+def test_an_input_problem_in_a_worker_is_shown_as_its_message():
+    from concurrent.futures import ThreadPoolExecutor
+
+    sc = _bad_draws(SETS)
+    with pytest.raises(SpecError, match=r"posterior draw of hand-edited: diffusion\.innovation"):
+        run_one(sc, np.random.SeedSequence(0))
+    with ThreadPoolExecutor(1) as ex:
+        b = Batch(sc, 2, 0, ex)
+        assert b.join(60)
+    assert len(b.errors) == 2
+    for e in b.errors:
+        assert e.startswith("replication ") and ": posterior draw of hand-edited: diffusion.innovation" in e
+        assert "Error" not in e.split(": posterior")[0]  # no exception class in front
+
+
 def test_run_one_is_run_model_plus_attribution():
     sc = load_scenario(SCENARIO, SETS)
     ss = np.random.SeedSequence(1)
@@ -174,7 +198,7 @@ def test_verdict_names_the_limits_that_bind():
 
 
 def test_worker_processes_give_the_same_numbers_as_one_thread():
-    from sim.app.runs import shutdown_pools
+    from sim.app.runs import pool, shutdown_pools
 
     sets = ["population.size=400"]
     try:
@@ -183,6 +207,11 @@ def test_worker_processes_give_the_same_numbers_as_one_thread():
         ref = run_replications(load_scenario(SCENARIO, sets), 2, seed=2)
         pd.testing.assert_series_equal(s.outcome().frames.summary["net_value"], ref.summary["net_value"])
         s.close()
+        # an input problem raised in a worker process comes back as its message
+        b = Batch(_bad_draws(sets), 2, 0, pool(2))
+        assert b.join(120) and len(b.errors) == 2
+        assert all(": posterior draw of hand-edited: diffusion.innovation" in e for e in b.errors)
+        assert not any("RuntimeError" in e or "SpecError" in e for e in b.errors)
     finally:
         shutdown_pools()
 
