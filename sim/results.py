@@ -101,6 +101,15 @@ def release(path: Path) -> None:
         OPEN.remove(path)
 
 
+def finish(path: Path) -> None:
+    """Remove ``path``'s marker: its command wrote every output. Commands that lock their
+    folder call this before unlocking, so a second process that takes the lock next never
+    has its own marker removed by the first."""
+    (path / MARKER).unlink(missing_ok=True)
+    if path in OPEN:
+        OPEN.remove(path)
+
+
 def finish_folders() -> list[Path]:
     """Remove the markers of every folder this process opened (its command finished)."""
     done = list(OPEN)

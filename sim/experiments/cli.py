@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.loading import SpecError, load_scenario
 from sim.report import format as fmt
@@ -97,7 +98,8 @@ def _check(args: argparse.Namespace) -> None:
         args.backend = "dask"
 
 
-def _sweep(args: argparse.Namespace) -> Sweep:
+def _sweep(args: argparse.Namespace, write: Callable[[Sweep], None]) -> Sweep:
+    """Run the sweep; ``write`` writes its report (and Sobol outputs) under the store's lock."""
     _check(args)
     from tqdm import tqdm
 
@@ -117,6 +119,7 @@ def _sweep(args: argparse.Namespace) -> Sweep:
             retry_failed=args.retry_failed,
             repair=args.repair,
             command={"command": args.command, "overrides": args.sets},
+            write=write,
         )
     total, now = sweep.plan["key"].nunique(), sweep.executed  # identical points run once
     rate = f", {sweep.runs_per_second:.2f} runs/s" if now else ""
@@ -134,11 +137,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.outputs import write_sweep
     from sim.experiments.thin import cell_warnings
 
-    sweep = _sweep(args)
+    report: list[Path] = []
+    sweep = _sweep(args, lambda sw: report.append(write_sweep(sw)))
     for w in cell_warnings(sweep):
         print(f"  warning: {w}", file=sys.stderr)
-    report = write_sweep(sweep)
-    print(f"results: {sweep.out}\nreport: {report}")
+    print(f"results: {sweep.out}\nreport: {report[0]}")
     return 1 if len(sweep.failures) else 0
 
 
@@ -146,22 +149,30 @@ def cmd_sobol(args: argparse.Namespace) -> int:
     from sim.experiments.outputs import write_sobol_tables, write_sweep
     from sim.experiments.sobol import AnalysisError, analyse
 
-    sweep = _sweep(args)
-    try:
-        result = analyse(sweep.exp, sweep.design, sweep.plan, sweep.runs)
-    except AnalysisError as exc:
-        write_sweep(sweep)
-        print(f"Sobol analysis refused: {exc}", file=sys.stderr)
+    done: dict[str, Any] = {}
+
+    def write(sweep: Sweep) -> None:
+        try:
+            result = analyse(sweep.exp, sweep.design, sweep.plan, sweep.runs)
+        except AnalysisError as exc:
+            write_sweep(sweep)
+            done["refused"] = exc
+            return
+        write_sobol_tables(sweep.out, result)
+        done.update(result=result, report=write_sweep(sweep, result))
+
+    sweep = _sweep(args, write)
+    if "refused" in done:
+        print(f"Sobol analysis refused: {done['refused']}", file=sys.stderr)
         return 1
-    write_sobol_tables(sweep.out, result)
-    report = write_sweep(sweep, result)
+    result = done["result"]
     for kpi, g in result.indices.groupby("kpi", sort=False):
         top = g.sort_values("ST", ascending=False).head(3)
         ranked = ", ".join(f"{r.factor} {r.ST:.2f}±{r.ST_conf:.2f}" for r in top.itertuples())
         print(f"  {kpi}: ST {ranked}")
     for w in result.warnings:
         print(f"  warning: {w}", file=sys.stderr)
-    print(f"results: {sweep.out}\nreport: {report}")
+    print(f"results: {sweep.out}\nreport: {done['report']}")
     return 1 if len(sweep.failures) else 0
 
 

@@ -29,7 +29,7 @@ from sim.experiments.store import RunStore
 from sim.kpis import SUMMARY_KPIS
 from sim.loading import SpecError, dump_scenario, scenario_from_dict
 from sim.resources import check_memory
-from sim.results import atomic_write, open_folder, provenance, write_json, write_table
+from sim.results import atomic_write, finish, open_folder, provenance, write_json, write_table
 from sim.stores import fingerprint
 
 STORE = "store.sqlite"
@@ -99,9 +99,14 @@ def run_sweep(
     on_start: Callable[[int], None] | None = None,
     command: dict[str, Any] | None = None,
     repair: bool = False,
+    write: Callable[[Sweep], None] | None = None,
 ) -> Sweep:
     """Run what the store lacks and rebuild the tables. The store must belong to this
-    experiment; records failing their checksum are refused, or recomputed with ``repair``."""
+    experiment; records failing their checksum are refused, or recomputed with ``repair``.
+
+    ``write`` writes further outputs (report, Sobol tables) from the finished sweep. The
+    store stays locked until it is done and the folder is marked complete, so a second
+    sweep of the folder is refused until the last file is written, never in between."""
     check_sweep_memory(exp, jobs)
     folder = results_folder(out, exp)
     design = expand_design(exp)
@@ -133,7 +138,26 @@ def run_sweep(
             on_start=on_start,
         )
         seconds = time.perf_counter() - start
-        stored, daily = store.frames(plan["key"], SUMMARY_KPIS)
+        sweep = _tables(exp, design, plan, store, folder, executed, seconds)
+        sweep.manifest = manifest(sweep, jobs, backend, scheduler, command or {})
+        write_json(folder / "manifest.json", sweep.manifest)
+        if write is not None:
+            write(sweep)
+        finish(folder)
+    return sweep
+
+
+def _tables(
+    exp: Experiment,
+    design: DesignTable,
+    plan: pd.DataFrame,
+    store: RunStore,
+    folder: Path,
+    executed: int,
+    seconds: float,
+) -> Sweep:
+    """The runs and daily tables of the plan from the store, written to ``folder``."""
+    stored, daily = store.frames(plan["key"], SUMMARY_KPIS)
     keys = plan[["run_id", "point", "replication", "key"]]
     runs = keys.merge(stored, on="key", how="inner", validate="many_to_one").drop(columns="key")
     runs = runs.sort_values("run_id", ignore_index=True)
@@ -143,8 +167,6 @@ def run_sweep(
     write_table(folder, "daily", daily, csv=False)
     sweep = Sweep(exp, design, plan, runs, daily, folder, executed, seconds, {})
     atomic_write(folder / "failures.csv", lambda p: sweep.failures.to_csv(p, index=False))
-    sweep.manifest = manifest(sweep, jobs, backend, scheduler, command or {})
-    write_json(folder / "manifest.json", sweep.manifest)
     return sweep
 
 

@@ -35,7 +35,7 @@ from sim.optimize.analysis import marginal_roi, response_curves
 from sim.optimize.recommend import Recommendation, confirm, recommend, shortlist
 from sim.optimize.search import STORE, STUDY_DB, open_study, pareto_front, run_search, trial_table
 from sim.optimize.spec import Optimization
-from sim.results import atomic_write, open_folder, provenance, write_json, write_table
+from sim.results import atomic_write, finish, open_folder, provenance, write_json, write_table
 from sim.stores import fingerprint
 
 
@@ -99,7 +99,9 @@ def optimize(
     with RunStore(folder / STORE, store_fingerprint(opt), lock=True, what="optimisation") as store:
         study = open_study(opt, folder, resume is not None)  # refuses another spec's study
         open_folder(folder)
-        return _optimize(opt, folder, store, study, jobs, backend, scheduler, on_done, on_trial, on_stage)
+        result = _optimize(opt, folder, store, study, jobs, backend, scheduler, on_done, on_trial, on_stage)
+        finish(folder)  # complete before unlocking: the next writer's marker is its own
+    return result
 
 
 def _optimize(
