@@ -300,7 +300,12 @@ def _main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(interrupted_note(), file=sys.stderr)
         return 130
-    except (OSError, sqlite3.OperationalError) as exc:
+    except Exception as exc:
+        from sim.lifeline import interrupted
+
+        if interrupted(exc):  # a library's clean-up that failed after Ctrl-C: the interrupt
+            print(interrupted_note(), file=sys.stderr)
+            return 130
         if not disk_full(exc):
             raise
         where = OPEN[-1] if OPEN else Path(getattr(exc, "filename", None) or ".").parent

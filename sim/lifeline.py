@@ -11,13 +11,18 @@ died has already been re-parented, and dask workers' parent is a nanny.
 
 An idle worker never starts a task, so new loky workers also start the watch as their
 initializer: :func:`lifeline` is the joblib configuration that does it (used around every
-``Parallel`` the project runs on loky).
+``Parallel`` the project runs on loky). A local dask cluster's workers start it as dask's
+preload hook (:func:`dask_setup`, ``LocalCluster(preload=["sim.lifeline"])``), and are
+started under :func:`interrupts_deferred`: Ctrl-C reaches the whole process group, and a
+dask worker interrupted in its event loop prints a traceback; the driver handles it and
+closes the cluster.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -85,3 +90,65 @@ def lifeline(backend: str | None = None) -> Iterator[None]:
             yield
     else:
         yield
+
+
+def dask_setup(worker: object) -> None:
+    """dask's preload hook, run in each worker process of a local cluster as it starts (in
+    its main thread): the lifeline, before any task arrives."""
+    watch_parent()
+    quiet_closed_loops()
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """While this thread starts threads and processes, block SIGINT: they inherit the block
+    for life (a signal mask survives fork and exec), so a local dask cluster's workers never
+    see Ctrl-C. A Ctrl-C meanwhile (another thread of this process may take it) is held and
+    raised here as KeyboardInterrupt once they have started, never halfway through."""
+    from multiprocessing import resource_tracker
+
+    # started on first use, it unblocks SIGINT in the thread that starts it: start it first
+    resource_tracker.ensure_running()
+    held: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGINT, lambda *_: held.append(1)) if main else None
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    except Exception:
+        if not held:
+            raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if main:
+            signal.signal(signal.SIGINT, before)
+    if held:  # also when the start failed: a process it started may have been interrupted
+        raise KeyboardInterrupt
+
+
+def interrupted(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is, or was raised while handling, a Ctrl-C: a library's clean-up
+    failing after an interrupt (pyabc closing a database session cut off mid-transaction)
+    must still be treated as the interrupt, so that finished work is kept."""
+    while exc is not None:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def quiet_closed_loops() -> None:
+    """A dask client (in the driver or a worker) collected after its cluster's event loop
+    closed, as after a Ctrl-C, tries to close itself and prints "Exception ignored ...
+    IOLoop is closed": nothing is left to close, so say nothing."""
+    previous = sys.unraisablehook
+    if getattr(previous, "campaign_sim", False):
+        return
+
+    def hook(unraisable: object) -> None:
+        exc = getattr(unraisable, "exc_value", None)
+        if not (isinstance(exc, RuntimeError) and str(exc) == "IOLoop is closed"):
+            previous(unraisable)
+
+    hook.campaign_sim = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,3 +128,48 @@ def reap(pids: set[int], timeout: float = 10.0) -> set[int]:
         with contextlib.suppress(OSError):
             os.kill(p, signal.SIGKILL)
     return left
+
+
+@dataclass
+class Interrupted:
+    hit: bool  # the signal arrived before the command ended
+    returncode: int
+    err: str  # what the command wrote to stderr
+
+
+def interrupt(
+    argv: list[str], cwd: Path, ready: Callable[[], bool], sig: int, label: str, spread: float = 0.4
+) -> Interrupted:
+    """Run the command line with ``argv``, send ``sig`` at a random moment once ``ready()``
+    (:func:`inject`), record it, and check what any fault must leave: no traceback, and
+    no worker alive once the driver is gone."""
+    proc = start(argv, cwd)
+    hit, kids = inject(proc, ready, sig, rng_for(label), spread)
+    record(label, hit)
+    left = reap(kids)  # before reading stderr: a surviving worker would hold it open
+    err = proc.stderr.read()
+    assert "Traceback" not in err, err
+    if hit:
+        assert left == set(), "workers outlived the driver"
+    return Interrupted(hit, proc.returncode, err)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """What a finished folder must not hold: the INCOMPLETE marker, temporary, hidden or
+    lock files."""
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name.startswith(".") or p.suffix in (".tmp", ".lock") or p.name == "INCOMPLETE"
+    )
+
+
+def same_tables(a: Path, b: Path, names: tuple[str, ...], drop: tuple[str, ...] = ()) -> None:
+    """The parquet tables ``names`` of two result folders are equal (``drop``: columns that
+    may differ, such as timings)."""
+    import pandas as pd
+
+    for name in names:
+        x = pd.read_parquet(a / f"{name}.parquet").drop(columns=list(drop), errors="ignore")
+        y = pd.read_parquet(b / f"{name}.parquet").drop(columns=list(drop), errors="ignore")
+        pd.testing.assert_frame_equal(x, y)

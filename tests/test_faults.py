@@ -5,7 +5,6 @@ non-database stores, a second writer and a full disk give one clear line."""
 
 from __future__ import annotations
 
-import importlib.util
 import signal
 import subprocess
 from pathlib import Path
@@ -14,6 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from tests import faults
 
 ROOT = Path(__file__).resolve().parents[1]
 SPRINT = str(ROOT / "scenarios" / "deposit_sprint.toml")
@@ -46,44 +46,26 @@ steps = 4
 """
 DESIGNS = {"sweep": 'kind = "grid"', "sobol": 'kind = "sobol"\nn = 8'}
 
-_spec = importlib.util.spec_from_file_location("faults", Path(__file__).with_name("faults.py"))
-faults = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(faults)
-
-
-def _same_tables(a: Path, b: Path, names: tuple[str, ...], drop: tuple[str, ...] = ()) -> None:
-    for name in names:
-        x = pd.read_parquet(a / f"{name}.parquet").drop(columns=list(drop), errors="ignore")
-        y = pd.read_parquet(b / f"{name}.parquet").drop(columns=list(drop), errors="ignore")
-        pd.testing.assert_frame_equal(x, y)
-
 
 def _clean(folder: Path) -> None:
     """A finished folder: no marker, no temporary, lock or checkpoint files left."""
-    left = sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or p.suffix in (".tmp", ".lock"))
-    assert not left and not (folder / "INCOMPLETE").exists()
+    assert faults.leftovers(folder) == []
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "kill9"])
 def test_run_interrupted_keeps_finished_replications_and_resumes_to_the_same_result(tmp_path, sig) -> None:
-    rng = faults.rng_for(f"run{sig}")
     assert main(["run", SPRINT, *RUN, "--out", str(tmp_path / "whole")]) == 0
     broken = tmp_path / "broken"
-    proc = faults.start(["run", SPRINT, *RUN, "--jobs", "2", "--out", str(broken)], tmp_path)
     store = broken / "replications.sqlite"
-    hit, kids = faults.inject(proc, lambda: faults.rows(store, "reps") >= 1, sig, rng)
-    faults.record(f"run {sig.name}", hit)
-    left = faults.reap(kids)  # before reading stderr: a surviving worker would hold it open
-    err = proc.stderr.read()
-    assert "Traceback" not in err
-    if hit:
-        assert left == set(), "workers outlived the driver"
+    argv = ["run", SPRINT, *RUN, "--jobs", "2", "--out", str(broken)]
+    got = faults.interrupt(argv, tmp_path, lambda: faults.rows(store, "reps") >= 1, sig, f"run {sig.name}")
+    if got.hit:
         kept = faults.rows(store, "reps")
         assert (broken / "INCOMPLETE").exists() and kept >= 1
-        if sig == signal.SIGINT and proc.returncode == 130 and "replications are kept" in err:
-            assert f"{kept} of 8 replications are kept" in err
+        if sig == signal.SIGINT and got.returncode == 130 and "replications are kept" in got.err:
+            assert f"{kept} of 8 replications are kept" in got.err
         assert main(["run", SPRINT, *RUN, "--resume", str(broken)]) == 0
-    _same_tables(tmp_path / "whole", broken, ("summary", "daily", "channels", "limits"))
+    faults.same_tables(tmp_path / "whole", broken, ("summary", "daily", "channels", "limits"))
     _clean(broken)
     assert not store.exists()
 
@@ -95,24 +77,28 @@ def _experiment(tmp_path: Path, command: str, **fmt: str) -> Path:
 
 
 @pytest.mark.parametrize(
-    "command, sig", [("sweep", signal.SIGKILL), ("sobol", signal.SIGINT)], ids=["sweep-kill9", "sobol-sigint"]
+    "command, sig, backend",
+    [
+        ("sweep", signal.SIGKILL, "loky"),
+        ("sobol", signal.SIGINT, "loky"),
+        ("sweep", signal.SIGKILL, "dask"),
+        ("sweep", signal.SIGINT, "dask"),
+    ],
+    ids=["sweep-kill9", "sobol-sigint", "sweep-dask-kill9", "sweep-dask-sigint"],
 )
-def test_study_interrupted_resumes_to_the_same_tables(tmp_path, command: str, sig) -> None:
-    rng = faults.rng_for(f"{command}{sig}")
+def test_study_interrupted_resumes_to_the_same_tables(tmp_path, command: str, sig, backend: str) -> None:
+    """Interrupted at a random moment (on a local dask cluster too: its workers must not
+    outlive a killed driver nor print tracebacks on Ctrl-C), the study resumes (on loky)
+    to the tables of an unbroken one."""
     exp = _experiment(tmp_path, command)
     assert main([command, str(exp), "--out", str(tmp_path / "whole")]) == 0
     broken = tmp_path / "broken"
-    proc = faults.start([command, str(exp), "--jobs", "2", "--out", str(broken)], tmp_path)
-    hit, kids = faults.inject(proc, lambda: faults.rows(broken / "store.sqlite", "runs") >= 1, sig, rng, 1.0)
-    faults.record(f"{command} {sig.name}", hit)
-    left = faults.reap(kids)  # before reading stderr: a surviving worker would hold it open
-    err = proc.stderr.read()
-    assert "Traceback" not in err
-    if hit:
-        assert left == set(), "workers outlived the driver"
+    argv = [command, str(exp), "--jobs", "2", "--backend", backend, "--out", str(broken)]
+    ready = lambda: faults.rows(broken / "store.sqlite", "runs") >= 1  # noqa: E731
+    if faults.interrupt(argv, tmp_path, ready, sig, f"{command} {backend} {sig.name}", 1.0).hit:
         assert (broken / "INCOMPLETE").exists()
     assert main([command, str(exp), "--out", str(broken)]) == 0
-    _same_tables(tmp_path / "whole", broken, ("runs", "daily", "design"), drop=("seconds",))
+    faults.same_tables(tmp_path / "whole", broken, ("runs", "daily", "design"), drop=("seconds",))
     _clean(broken)
 
 
@@ -165,6 +151,35 @@ def test_second_writer_is_refused(tmp_path, capsys) -> None:
     with FolderLock(out / "store.sqlite"):
         assert main(["sweep", str(exp), "--out", str(out)]) == 2
     assert "another campaign-sim process" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command, last", [("sweep", "write_sweep"), ("sobol", "write_sobol_tables")], ids=["sweep", "sobol"]
+)
+def test_lock_is_held_until_the_last_output_is_written(
+    tmp_path, monkeypatch, command: str, last: str
+) -> None:
+    """While a sweep writes its report (a Sobol run its tables) another sweep of the folder
+    is refused and the folder is still marked incomplete; then it is complete."""
+    import sim.experiments.outputs as outputs
+    from sim.experiments.spec import load_experiment
+    from sim.experiments.study import run_sweep
+    from sim.loading import SpecError
+
+    exp = _experiment(tmp_path, command)
+    out = tmp_path / "out"
+    real, seen = getattr(outputs, last), []
+
+    def second_writer_meanwhile(*args, **kwargs):
+        with pytest.raises(SpecError, match="another campaign-sim process"):
+            run_sweep(load_experiment(exp), out)
+        seen.append((out / "INCOMPLETE").exists())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outputs, last, second_writer_meanwhile)
+    assert main([command, str(exp), "--out", str(out)]) == 0
+    assert seen == [True]
+    _clean(out)
 
 
 def test_run_store_of_another_scenario_is_refused(tmp_path, capsys) -> None:
@@ -243,3 +258,60 @@ def test_spec_error_survives_pickling_and_a_worker_process(tmp_path) -> None:
     with pytest.raises(SpecError) as caught:  # raised in a loky worker, not BrokenProcessPool
         Parallel(n_jobs=2, backend="loky")(delayed(read_toml)(m) for m in missing)
     assert caught.value.problems == ["file not found"] and caught.value.source in missing
+
+
+def test_spec_error_in_a_worker_exits_2_with_its_message(tmp_path) -> None:
+    """A calibrated scenario whose posterior draws the scenario cannot take: each loky
+    worker raises SpecError as it applies a draw; the command says so, exit 2."""
+    bad = tmp_path / "bad_draws.toml"
+    bad.write_text(
+        f'base = "{Path(SPRINT).as_posix()}"\n[uncertainty]\ncalibration = "hand-edited"\n'
+        'fields = ["diffusion.innovation"]\ndraws = [[-5.0], [-4.0]]\n',
+        encoding="utf-8",
+    )
+    proc = faults.start(["run", str(bad), *RUN, "--jobs", "2", "--out", str(tmp_path / "r")], tmp_path)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("posterior draw of hand-edited: diffusion.innovation: ") and "given -" in last
+
+
+def test_an_interrupt_is_recognised_behind_a_failed_clean_up() -> None:
+    from sim.lifeline import interrupted
+
+    def clean_up_fails_after(first: BaseException) -> BaseException:
+        try:
+            try:
+                raise first
+            finally:
+                raise RuntimeError("cannot reconnect until the transaction is rolled back")
+        except RuntimeError as exc:
+            return exc
+
+    assert interrupted(clean_up_fails_after(KeyboardInterrupt()))
+    assert interrupted(KeyboardInterrupt())
+    assert not interrupted(clean_up_fails_after(ValueError("x")))
+    assert not interrupted(None)
+
+
+def test_processes_started_with_interrupts_deferred_never_see_ctrl_c() -> None:
+    """A Ctrl-C while workers start is held and raised once they have; the workers inherit
+    SIGINT blocked for life."""
+    import os
+    import sys
+
+    from sim.lifeline import interrupts_deferred
+
+    blocked = "signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])"
+    child_code = f"import signal, sys; sys.stdin.read(); print({blocked})"
+    with pytest.raises(KeyboardInterrupt), interrupts_deferred():
+        child = subprocess.Popen(
+            [sys.executable, "-c", child_code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        os.kill(os.getpid(), signal.SIGINT)  # held, not raised here
+        os.kill(child.pid, signal.SIGINT)  # blocked in the child: it lives on
+    out, _ = child.communicate("", timeout=60)
+    assert child.returncode == 0 and out.strip() == "True"

@@ -23,7 +23,7 @@ from pyabc.sampler import Sampler
 
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import Prior
-from sim.lifeline import lifeline, watch_parent
+from sim.lifeline import interrupted, lifeline, watch_parent
 
 MODEL, SAMPLER = 0, 1  # first spawn-key element: which stream a seed belongs to
 
@@ -218,12 +218,19 @@ def run_abc(
         if stats is not None:
             stats.update(simulations_run=0, stopped_by_budget=False)
         return abc.history
-    with lifeline(backend):  # workers exit if this process dies
-        history = abc.run(
-            minimum_epsilon=inf.min_epsilon,
-            max_nr_populations=inf.generations - done,
-            min_acceptance_rate=inf.min_acceptance_rate,
-        )
+    try:
+        with lifeline(backend):  # workers exit if this process dies
+            history = abc.run(
+                minimum_epsilon=inf.min_epsilon,
+                max_nr_populations=inf.generations - done,
+                min_acceptance_rate=inf.min_acceptance_rate,
+            )
+    except Exception as exc:
+        # pyabc's clean-up fails on a session a Ctrl-C cut off mid-transaction; the stored
+        # generations are intact (SQLite rolls the open transaction back): an interrupt
+        if interrupted(exc):
+            raise KeyboardInterrupt from None
+        raise
     if stats is not None:
         stats.update(simulations_run=sampler.used, stopped_by_budget=sampler.exhausted)
     if history.max_t is None or history.max_t < 0:

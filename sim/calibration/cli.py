@@ -4,6 +4,11 @@ The result folder appears only when the calibration is complete: the work happen
 sibling ``<folder>.partial`` that is renamed into place at the end. A failure removes it;
 an interrupt (Ctrl-C) keeps it when it holds finished ABC generations, so that
 ``--resume <folder>.partial`` continues them.
+
+As for sweeps (:mod:`sim.stores`), ``<folder>.partial`` is locked from before anything is
+made until its rename: a second calibration of the same ``--out`` is refused with the
+first one's pid (exit 2), and a ``--resume`` of a folder another process is still writing
+is refused instead of copying a history in mid-write.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.loading import SpecError
+
+ABC_DB = "abc.db"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,7 +55,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibration.spec import load_calibration
     from sim.calibration.workflow import check_summary, prepare
-    from sim.results import prepare_out
     from sim.stores import bind_folder, check_database
 
     if args.jobs < 1 or (args.budget is not None and args.budget < 1):
@@ -66,16 +72,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     check_memory(cal.scenario, args.jobs, source=f"{cal.source}: population.size")
     if args.resume is not None and Path(args.resume).resolve() == Path(args.out or "").resolve():
         raise SpecError("--resume", ["--out must be a new folder, not the one resumed from"])
-    if args.resume is not None and not (Path(args.resume) / "abc.db").is_file():
-        raise SpecError("--resume", [f"{args.resume} holds no abc.db to continue"])
-    final = prepare_out(args.out, cal.spec.name)
-    with _staged(final) as folder:
+    if args.resume is not None and not (Path(args.resume) / ABC_DB).is_file():
+        raise SpecError("--resume", [f"{args.resume} holds no {ABC_DB} to continue"])
+    with _staged(args.out, cal.spec.name) as (folder, final):
         earlier = Path(args.resume) if args.resume is not None else None
-        bind_folder(folder, calibration_fingerprint(cal), "calibration spec or data", earlier)
-        if earlier is not None:
-            check_database(earlier / "abc.db")
-            # continue a copy: the earlier folder stays as it was (results are never overwritten)
-            shutil.copy2(earlier / "abc.db", folder / "abc.db")
+        with _reading(earlier):
+            bind_folder(folder, calibration_fingerprint(cal), "calibration spec or data", earlier)
+            if earlier is not None:
+                check_database(earlier / ABC_DB)
+                # continue a copy: the earlier folder stays as it was (results are never overwritten)
+                shutil.copy2(earlier / ABC_DB, folder / ABC_DB)
         out = _run(args, cal, sim, folder)
     _summary(cal, out, final)
     return 0
@@ -103,30 +109,62 @@ def calibration_fingerprint(cal) -> str:
 
 
 @contextmanager
-def _staged(final: Path) -> Iterator[Path]:
-    """Work in ``<final>.partial``; rename it to ``final`` on success, remove it on
-    failure, keep it (resumable) on interrupt when it holds an ABC history."""
-    from sim.results import release
+def _staged(out: str | None, name: str) -> Iterator[tuple[Path, Path]]:
+    """Yield (``<final>.partial``, ``final``): work in the first, locked until it is renamed
+    to ``final`` on success; removed on failure, kept (resumable) on interrupt when it
+    holds an ABC history. The lock comes before anything else is made, so a second
+    calibration of the same folder is refused by it and never touches the first's."""
+    from sim.lifeline import interrupted
+    from sim.results import new_run_dir, prepare_out, release
+    from sim.stores import FolderLock
 
+    final = Path(out) if out is not None else new_run_dir(name=name)
     work = final.with_name(final.name + ".partial")
-    if work.exists():
-        raise SpecError("--out", [f"{work} exists (an interrupted calibration?): resume or remove it"])
-    work.mkdir()
-    try:
-        yield work
-    except KeyboardInterrupt:
+    work.mkdir(parents=True, exist_ok=True)
+    lock = FolderLock(work / ABC_DB)
+    with lock:
+        if any(p != lock.path for p in work.iterdir()):
+            why = f"{work} holds an interrupted calibration: --resume {work}, or remove it"
+            raise SpecError("--out", [why])
+        try:
+            prepare_out(final, name)
+        except BaseException:
+            lock.path.unlink(missing_ok=True)
+            work.rmdir()  # empty: made by this command, or left empty by another
+            raise
+        try:
+            yield work, final
+        except BaseException as exc:
+            release(final)
+            if not interrupted(exc):
+                shutil.rmtree(work, ignore_errors=True)
+                raise
+            if (work / ABC_DB).is_file():
+                print(f"interrupted; finished ABC generations kept: --resume {work}", file=sys.stderr)
+            else:
+                shutil.rmtree(work)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise KeyboardInterrupt from None
         release(final)
-        if (work / "abc.db").is_file():
-            print(f"interrupted; finished ABC generations kept: --resume {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work)
-        raise
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        release(final)
-        raise
-    release(final)
-    work.rename(final)
+        work.rename(final)
+        lock.path = final / lock.path.name  # moved with the folder; unlocking removes it there
+
+
+@contextmanager
+def _reading(earlier: Path | None) -> Iterator[None]:
+    """Hold the lock of a calibration folder being resumed from while its history is
+    checked and copied: a process still writing it is refused, not copied mid-write (a
+    folder this user cannot write, no calibration can be writing either)."""
+    import os
+
+    from sim.stores import FolderLock
+
+    if earlier is None or not os.access(earlier, os.W_OK):
+        yield
+        return
+    with FolderLock(earlier / ABC_DB):
+        yield
 
 
 def _run(args: argparse.Namespace, cal, sim, folder: Path):

@@ -23,7 +23,7 @@ from joblib import Parallel, delayed, parallel_config
 from sim.experiments.edits import scenario_at
 from sim.experiments.spec import ExperimentSpec
 from sim.experiments.store import RunRecord, RunStore
-from sim.lifeline import mark_driver, watch_parent
+from sim.lifeline import interrupts_deferred, mark_driver, quiet_closed_loops, watch_parent
 from sim.loading import SpecError
 from sim.runner import run_model
 
@@ -77,27 +77,34 @@ def parallel_backend(kind: Backend, jobs: int, scheduler: str | None = None) -> 
         return
     from distributed import Client, LocalCluster
 
-    cluster = None
+    cluster = client = None
     try:
-        if scheduler:
-            client = Client(scheduler, timeout="30s")
-        else:
-            cluster = LocalCluster(
-                n_workers=jobs,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            client = Client(cluster)
-    except (OSError, TimeoutError) as exc:
-        raise SpecError("--scheduler", [f"cannot reach the dask scheduler {scheduler!r}: {exc}"]) from None
-    try:
+        try:
+            if scheduler:
+                client = Client(scheduler, timeout="30s")
+            else:
+                with interrupts_deferred():  # its workers never see Ctrl-C: this process stops them
+                    cluster = LocalCluster(
+                        n_workers=jobs,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        # a worker cut off by the cluster's shutdown logs errors nobody needs
+                        silence_logs=logging.CRITICAL,
+                        preload=["sim.lifeline"],  # workers exit when this process dies, idle or not
+                    )
+                client = Client(cluster)
+        except (OSError, TimeoutError) as exc:
+            raise SpecError(
+                "--scheduler", [f"cannot reach the dask scheduler {scheduler!r}: {exc}"]
+            ) from None
+        quiet_closed_loops()
         workers = max(1, sum(client.nthreads().values()))
         with parallel_config(backend="dask", n_jobs=workers):
             yield workers
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()
 

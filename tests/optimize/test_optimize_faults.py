@@ -5,7 +5,6 @@ with one line (exit 2)."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import signal
 from pathlib import Path
@@ -16,11 +15,8 @@ import pytest
 from sim.cli import main
 from sim.optimize.spec import load_optimization
 from sim.stores import FolderLock
+from tests import faults
 from tests.optimize.test_optimize_cli import SPEC, TINY, sets
-
-_spec = importlib.util.spec_from_file_location("faults", Path(__file__).parents[1] / "faults.py")
-faults = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(faults)
 
 #: three batches of two, past TPE's two start-up trials, so the resumed search must
 #: propose what the unbroken one did from the history, not only from a random stream
@@ -36,33 +32,24 @@ def unbroken(tmp_path_factory) -> Path:
 
 
 def _same_results(a: Path, b: Path) -> None:
-    for name in TABLES:
-        pd.testing.assert_frame_equal(
-            pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet")
-        )
+    faults.same_tables(a, b, TABLES)
     assert (a / "recommended.toml").read_text() == (b / "recommended.toml").read_text()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "kill9"])
 def test_interrupted_optimisation_resumes_to_the_unbroken_result(unbroken: Path, tmp_path: Path, sig) -> None:
     broken = tmp_path / "broken"
-    proc = faults.start(["optimize", *ARGS, "--jobs", "2", "--out", str(broken)], tmp_path)
+    argv = ["optimize", *ARGS, "--jobs", "2", "--out", str(broken)]
     ready = lambda: faults.rows(broken / "store.sqlite", "runs") >= 1  # noqa: E731
-    hit, kids = faults.inject(proc, ready, sig, faults.rng_for(f"optimize{sig}"), 2.0)
-    faults.record(f"optimize {sig.name}", hit)
-    left = faults.reap(kids)  # before reading stderr: a surviving worker would hold it open
-    err = proc.stderr.read()
-    assert "Traceback" not in err
-    if hit:
-        assert left == set(), "workers outlived the driver"
+    got = faults.interrupt(argv, tmp_path, ready, sig, f"optimize {sig.name}", 2.0)
+    if got.hit:
         assert (broken / "INCOMPLETE").exists()
         assert not (broken / "store.sqlite.lock").exists() or sig == signal.SIGKILL
-        if proc.returncode == 130 and "finished runs are kept" in err:
-            assert f"add --resume {broken} to continue" in err
+        if got.returncode == 130 and "finished runs are kept" in got.err:
+            assert f"add --resume {broken} to continue" in got.err
     assert main(["optimize", *ARGS, "--resume", str(broken)]) in (0, 1)
     _same_results(unbroken, broken)
-    left = sorted(p.name for p in broken.iterdir() if p.name.startswith(".") or p.suffix in (".tmp", ".lock"))
-    assert not left and not (broken / "INCOMPLETE").exists()
+    assert faults.leftovers(broken) == []
 
 
 def _edits() -> list[str]:
