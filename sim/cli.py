@@ -221,8 +221,9 @@ AT_LEAST_ONE = ("replications", "jobs", "budget", "trials")
 
 def check_arguments(args: argparse.Namespace) -> None:
     """Misuse any command can make, checked by argument name before the command runs, so a
-    command added later gets the same checks: counts at least 1, seeds not negative,
-    ``--out``/``--resume`` naming folders, ``--backend`` one the command supports."""
+    command added later gets the same checks: counts at least 1, seeds not negative, a
+    port in range, ``--out``/``--resume`` naming folders, ``--backend`` one the command
+    supports."""
 
     problems = []
     for name in AT_LEAST_ONE:
@@ -232,6 +233,9 @@ def check_arguments(args: argparse.Namespace) -> None:
     seed = getattr(args, "seed", None)
     if isinstance(seed, int) and seed < 0:
         problems.append(f"--seed must be 0 or more (it seeds numpy's SeedSequence), got {seed}")
+    port = getattr(args, "port", None)
+    if isinstance(port, int) and not 0 <= port <= 65535:
+        problems.append(f"--port must be 0 (any free port) to 65535, got {port}")
     for name in ("out", "resume"):
         value = getattr(args, name, None)
         if isinstance(value, str) and Path(value).exists() and not Path(value).is_dir():

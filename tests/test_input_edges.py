@@ -119,6 +119,12 @@ def test_memory_is_estimated_and_refused_up_front(monkeypatch) -> None:
         (["calibrate", "x.toml", "--backend", "dask"], "calibrate supports loky"),
         (["calibrate", "x.toml", "--budget", "0"], "--budget must be at least 1"),
         (["compare", SPRINT, SPRINT, "--seed", "-5"], "--seed must be 0 or more"),
+        (["app", SPRINT, "--port", "-1", "--no-browser"], "--port must be 0 (any free port) to 65535"),
+        (["app", SPRINT, "--port", "70000", "--no-browser"], "--port must be 0 (any free port) to 65535"),
+        (
+            ["sobol", str(ROOT / "experiments" / "budget_bonus_grid.toml")],
+            "sobol needs design.kind = 'sobol'",
+        ),
     ],
 )
 def test_command_line_misuse_exits_2_with_a_message(argv, expected, capsys) -> None:

@@ -107,6 +107,12 @@ def _sweep(args: argparse.Namespace, write: Callable[[Sweep], None]) -> Sweep:
     from sim.experiments.study import run_sweep
 
     exp = load_experiment(args.file, args.sets)
+    if args.command == "sobol" and exp.spec.design.kind != "sobol":  # before any run, not after all
+        kind = exp.spec.design.kind
+        raise SpecError(
+            exp.source,
+            [f"design.kind is {kind!r}: sobol needs design.kind = 'sobol' (run a {kind} design with sweep)"],
+        )
     with tqdm(desc=exp.spec.name, unit="run", file=sys.stderr, smoothing=0.1) as bar:
         sweep = run_sweep(
             exp,
