@@ -112,6 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.resources import check_memory
     from sim.results import (
         atomic_write,
+        finish,
         prepare_out,
         provenance,
         write_json,
@@ -146,6 +147,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             kept = min(store.count(), args.replications)
             reps = None
+        if reps is not None:  # the tables and report are written under the store's lock
+            write_table(out, "daily", reps.daily, csv=False)
+            write_table(out, "channels", reps.channels, csv=False)
+            write_table(out, "rules", reps.rules)  # rule actions taken (empty without rules)
+            write_table(out, "summary", reps.summary.assign(currency=sc.currency))
+            write_table(out, "limits", reps.limits)
+            kpis = kpi_table(reps.summary)
+            atomic_write(out / "kpis.csv", lambda p: kpis.to_csv(p, index=False))
+            targets = evaluate_targets(reps.summary, sc.targets, sc.currency)
+            if len(targets):
+                atomic_write(out / "targets.csv", lambda p: targets.to_csv(p, index=False))
+            manifest = {
+                "command": "run",
+                "scenario_file": str(args.file),
+                "overrides": args.sets,
+                "seed": args.seed,
+                "replications": args.replications,
+                "jobs": args.jobs,
+                "scale": sc.population.scale,
+                "seeds": reps.seeds,
+                "resumed": args.resume is not None,
+                **provenance(),
+                "scenario": sc.model_dump(mode="json"),
+            }
+            write_json(out / "manifest.json", manifest)
+            atomic_write(out / "scenario.toml", lambda p: p.write_text(dump_scenario(sc), encoding="utf-8"))
+            report = write_report(
+                out, sc, reps.daily, reps.summary, manifest, reps.channels, reps.limits, reps.rules
+            )
+            drop_store(out)  # every replication is in the tables now
+            finish(out)  # complete before unlocking: a resume that takes the lock next finds it so
     if reps is None:
         if kept:
             print(
@@ -158,33 +190,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             if not args.resume:
                 discard_run(out)  # an empty folder would only look like a result
         return 130
-    write_table(out, "daily", reps.daily, csv=False)
-    write_table(out, "channels", reps.channels, csv=False)
-    write_table(out, "rules", reps.rules)  # rule actions taken (empty without rules)
-    write_table(out, "summary", reps.summary.assign(currency=sc.currency))
-    write_table(out, "limits", reps.limits)
-    kpis = kpi_table(reps.summary)
-    atomic_write(out / "kpis.csv", lambda p: kpis.to_csv(p, index=False))
-    targets = evaluate_targets(reps.summary, sc.targets, sc.currency)
-    if len(targets):
-        atomic_write(out / "targets.csv", lambda p: targets.to_csv(p, index=False))
-    manifest = {
-        "command": "run",
-        "scenario_file": str(args.file),
-        "overrides": args.sets,
-        "seed": args.seed,
-        "replications": args.replications,
-        "jobs": args.jobs,
-        "scale": sc.population.scale,
-        "seeds": reps.seeds,
-        "resumed": args.resume is not None,
-        **provenance(),
-        "scenario": sc.model_dump(mode="json"),
-    }
-    write_json(out / "manifest.json", manifest)
-    atomic_write(out / "scenario.toml", lambda p: p.write_text(dump_scenario(sc), encoding="utf-8"))
-    report = write_report(out, sc, reps.daily, reps.summary, manifest, reps.channels, reps.limits, reps.rules)
-    drop_store(out)  # every replication is in the tables now
     med = kpis.set_index("kpi")["median"]
     print(f"{sc.name}: {args.replications} replications -> {out}")
     print(

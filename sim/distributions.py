@@ -124,6 +124,7 @@ Distribution = Annotated[Fixed | Uniform | Normal | LogNormal | Beta, Field(disc
 #: A scenario value that is either a constant or a distribution.
 Value = float | Distribution
 
+
 def draw(value: Value, rng: np.random.Generator, size: int) -> np.ndarray:
     """Draw ``size`` values (a constant array for plain numbers)."""
     if isinstance(value, (int, float)):

@@ -154,30 +154,37 @@ def test_second_writer_is_refused(tmp_path, capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    "command, last", [("sweep", "write_sweep"), ("sobol", "write_sobol_tables")], ids=["sweep", "sobol"]
+    "command, module, last, store",
+    [
+        ("sweep", "sim.experiments.outputs", "write_sweep", "store.sqlite"),
+        ("sobol", "sim.experiments.outputs", "write_sobol_tables", "store.sqlite"),
+        ("run", "sim.report", "write_report", "replications.sqlite"),
+    ],
+    ids=["sweep", "sobol", "run"],
 )
 def test_lock_is_held_until_the_last_output_is_written(
-    tmp_path, monkeypatch, command: str, last: str
+    tmp_path, monkeypatch, command: str, module: str, last: str, store: str
 ) -> None:
-    """While a sweep writes its report (a Sobol run its tables) another sweep of the folder
-    is refused and the folder is still marked incomplete; then it is complete."""
-    import sim.experiments.outputs as outputs
-    from sim.experiments.spec import load_experiment
-    from sim.experiments.study import run_sweep
-    from sim.loading import SpecError
+    """While a command writes its report (a Sobol run its tables) another writer of the
+    folder is refused and the folder is still marked incomplete; then it is complete."""
+    import importlib
 
-    exp = _experiment(tmp_path, command)
+    from sim.loading import SpecError
+    from sim.stores import FolderLock
+
     out = tmp_path / "out"
-    real, seen = getattr(outputs, last), []
+    argv = [command, SPRINT, *RUN] if command == "run" else [command, str(_experiment(tmp_path, command))]
+    mod = importlib.import_module(module)
+    real, seen = getattr(mod, last), []
 
     def second_writer_meanwhile(*args, **kwargs):
-        with pytest.raises(SpecError, match="another campaign-sim process"):
-            run_sweep(load_experiment(exp), out)
+        with pytest.raises(SpecError, match="another campaign-sim process"), FolderLock(out / store):
+            pass
         seen.append((out / "INCOMPLETE").exists())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(outputs, last, second_writer_meanwhile)
-    assert main([command, str(exp), "--out", str(out)]) == 0
+    monkeypatch.setattr(mod, last, second_writer_meanwhile)
+    assert main([*argv, "--out", str(out)]) == 0
     assert seen == [True]
     _clean(out)
 
