@@ -30,6 +30,9 @@ def start(argv: list[str], cwd: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal job
+        # Ctrl-C handled as in a terminal even when the tests run as a background job (a shell
+        # starts those with SIGINT ignored, and Python then never raises KeyboardInterrupt)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

@@ -138,8 +138,10 @@ def test_compare_misuse_exits_2(tmp_path: Path, capsys, args: list[str], message
 
 def test_sobol_command_needs_a_sobol_design(tmp_path: Path, capsys) -> None:
     path = EXPERIMENTS / "channel_mix_lhs.toml"
-    assert main(["sobol", str(path), "--out", str(tmp_path), *sets([*TINY, "design.n=2"])]) == 1
-    assert "needs design.kind = 'sobol'" in capsys.readouterr().err
+    out = tmp_path / "out"
+    assert main(["sobol", str(path), "--out", str(out), *sets([*TINY, "design.n=2"])]) == 2
+    assert "sobol needs design.kind = 'sobol'" in capsys.readouterr().err
+    assert not out.exists()  # refused at load: nothing was run
 
 
 @pytest.mark.parametrize(
