@@ -105,8 +105,10 @@ def targeted_contacts(
     contacts (contacted before by any channel, holding nothing) with probability e and to
     customers never contacted otherwise, with (s, e) = ``shares`` (a multinomial split, so
     shares hold on average even when a day has one simulated contact); each pool is
-    sampled by reach weight within the channel's frequency cap. A pool with too few
-    customers leaves the rest of its share unmade: the model has no such customers left."""
+    sampled by reach weight within the channel's frequency cap. Contacts a pool cannot take
+    (the model has fewer such customers left than the log called) go to anyone else the
+    channel may contact, by reach weight: the log's volume is kept, its make-up as far as
+    the model's customers allow."""
     s, e = shares
     k_sub, k_con, k_new = rng.multinomial(k, np.array([s, e, max(1.0 - s - e, 0.0)]) / max(s + e, 1.0))
     rule, exposures = m._open_rules[c], m.pop.exposures
@@ -119,7 +121,17 @@ def targeted_contacts(
             return ok if was is None else ok & ((exposures[idx] > 0) == was)
 
         parts.append(sample_targets(rng, want, m.weights[c], m.w_max[c], pool, m.w_mean[c]))
-    return np.concatenate(parts)
+    chosen = np.concatenate(parts)
+    if chosen.size < k:  # a pool ran short: the rest among everyone else open to the channel
+        rule.taken[chosen] = True
+
+        def others(idx: np.ndarray) -> np.ndarray:
+            return rule(idx) & ~rule.taken[idx]
+
+        more = sample_targets(rng, k - chosen.size, m.weights[c], m.w_max[c], others, m.w_mean[c])
+        rule.taken[chosen] = False  # the scratch is all false between calls
+        chosen = np.concatenate([chosen, more])
+    return chosen
 
 
 def contact_uniforms(keyed, day: int, contacts: Contacts) -> np.ndarray:
