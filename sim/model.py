@@ -14,12 +14,12 @@ import mesa
 import numpy as np
 
 from sim import behaviour as bh
-from sim import graphops, journey, kernels, social
+from sim import graphops, journey, kernels, sales, social
 from sim.agents import CustomerAgent
 from sim.channels import Contacts, OpenRule, reach_weights
 from sim.columns import DAILY_COUNTERS
 from sim.ledger import Ledger
-from sim.marketing import HOLDING, buy_contacts, contact_uniforms, open_stages
+from sim.marketing import buy_contacts, contact_uniforms, open_stages
 from sim.network import build_network
 from sim.population import (
     AWARE,
@@ -171,7 +171,7 @@ class CampaignModel(mesa.Model):
         if campaign:
             self._consideration(start, contacts)
             self._decision(env, start, rec)
-            self._repeat(env, start, contacts, rec)
+            sales.repeat_purchases(self, env, start, contacts, rec)
             social.send_invitations(self, rec)
         else:
             # the offer has closed: open journeys end
@@ -269,7 +269,7 @@ class CampaignModel(mesa.Model):
         deciders = kernels.settle(cand, u, p_conv, drop_below, pop.stage, DROPPED)
         if env.app_down:
             deciders = self._outage(cand, deciders, env, rec)
-        self.convert(deciders, env, rec)
+        sales.convert(self, deciders, env, rec)
 
     def _outage(self, cand: np.ndarray, deciders: np.ndarray, env: Environment, rec: dict) -> np.ndarray:
         """The app is down: a considering customer tries to act with probability equal to
@@ -287,22 +287,6 @@ class CampaignModel(mesa.Model):
         self.pop.stage[hit[rng.random(hit.size) < env.outage_abandon]] = DROPPED
         return deciders[~np.isin(deciders, hit, assume_unique=True)]
 
-    def _repeat(self, env: Environment, start: np.ndarray, contacts: Contacts | None, rec: dict) -> None:
-        """Holders reached by today's contacts buy another unit with probability
-        :func:`sim.behaviour.repeat_purchase_probability` (``behaviour.repeat_purchase``,
-        the units they hold, the contact's fatigue); each contact is one chance."""
-        r = self.sc.behaviour.repeat_purchase
-        if r <= 0 or contacts is None:
-            return
-        holder = HOLDING[start[contacts.idx]]
-        if not holder.any():
-            return
-        idx = contacts.idx[holder]
-        u = self._contact_uniforms("repeat", contacts)[holder]
-        p = bh.repeat_purchase_probability(r, self.pop.held[idx], contacts.fatigue[holder])
-        buyers = np.unique(idx[u < p])  # two channels' contacts that day: still one unit
-        self.sell_again(buyers, env, rec)
-
     def journey_day(self, env: Environment) -> Today:
         """What the journey needs to know about today (:func:`sim.today.today`)."""
         sc, q_left = self.sc, 1.0
@@ -311,107 +295,12 @@ class CampaignModel(mesa.Model):
         days_left = self.campaign_days - 1 - self.day
         return today(
             sc, env, self.terms, days_left=days_left, quota_left_share=q_left, offer_rate=self.offer_rate,
-            creative_anchor=self.creative_anchor, misleading=self.misleading_claim(env),
+            creative_anchor=self.creative_anchor, misleading=sales.misleading_claim(self, env),
         )  # fmt: skip
-
-    def misleading_claim(self, env: Environment) -> bool:
-        """Whether today's offer makes a claim the scenario counts as misleading."""
-        bad = set(self.terms.claims) & set(self.sc.complaints.misleading_claims)
-        return bool(bad - env.banned_claims) and not self.sc.offer.guaranteed
 
     def adopter_share(self, idx: np.ndarray) -> np.ndarray:
         """Share of each customer's neighbours who have adopted."""
         return graphops.adopter_share(self.graph, self.adopter_nb, self.adopted, self.n_adopted, idx)
-
-    def convert(self, idx: np.ndarray, env: Environment, rec: dict) -> None:
-        """Book conversions in random order until quota or incentive money runs out."""
-        if idx.size == 0:
-            return
-        sc, pop, scale = self.sc, self.pop, self.scale
-        o, ref, terms = sc.offer, sc.referral, self.terms
-        # those the pool cannot pay stay considering (see Ledger.pay_incentives)
-        idx, amount, unsuitable = self._book_sales(idx, ref.inviter_reward + ref.invitee_reward, rec)
-        if idx.size == 0:
-            return
-        if terms.bonus_bp != o.bonus_bp:  # rate chasing follows the bonus they were sold
-            self._churn_probability[idx] = bh.churn_probability(
-                pop.churn_hazard[idx], terms.bonus_bp / 100, self._rate_chasing[pop.segment[idx]]
-            )
-        pop.stage[idx] = CONVERTED
-        pop.converted_day[idx] = self.day
-        pop.held[idx] = 1
-        pop.unsuitable[idx] = unsuitable
-        self._adopt(idx)
-        self._today.append(idx)
-        rec["new_conversions"] += idx.size * scale
-        self.touch_conversions[self.day] += (
-            np.bincount(self.last_touch[idx] + 1, minlength=len(sc.channels) + 1) * scale
-        )
-        self._sale_records(idx, amount, unsuitable, env, rec)
-        rec["invited_conversions"] += float(pop.invited[idx].sum()) * scale
-
-    def sell_again(self, idx: np.ndarray, env: Environment, rec: dict) -> None:
-        """Book repeat purchases by holders ``idx`` like conversions (random order, quota,
-        the offer's incentives; no referral rewards: those came with the first unit); each
-        adds one unit to what the customer holds and stays in its stage."""
-        if idx.size == 0:
-            return
-        idx, amount, unsuitable = self._book_sales(idx, 0.0, rec)
-        if idx.size == 0:
-            return
-        self.pop.held[idx] += 1
-        self.pop.unsuitable[idx] |= unsuitable
-        rec["repeat_purchases"] += idx.size * self.scale
-        rec["repeat_balance"] += float(amount.sum()) * self.scale
-        self._sale_records(idx, amount, unsuitable, env, rec)
-
-    def _book_sales(
-        self, idx: np.ndarray, reward: float, rec: dict
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Put sales in a random order, cut them at the quota and at what the incentive pool
-        can pay (the offer's incentives and ``reward`` for each invited customer); returns
-        the sold customers, their amounts and whether each sale is unsuitable."""
-        sc, pop, scale, terms = self.sc, self.pop, self.scale, self.terms
-        idx = idx[np.argsort(self._u["order"](self.day, idx), kind="stable")]  # a random order
-        if self.quota_left is not None:
-            idx = idx[: self.quota_left]
-        amount = pop.amount[idx]
-        if self.ledger.incentives_on:
-            n_ok, inc, rew = self.ledger.pay_incentives(
-                amount * terms.cost_per_amount + terms.cashback,
-                reward * pop.invited[idx],
-                scale,
-            )
-            if not self.ledger.incentives_on:  # the money ran out with this booking
-                self._incentives_exhausted()
-            idx, amount = idx[:n_ok], amount[:n_ok]
-            rec["incentive_cost"] += inc
-            rec["reward_cost"] += rew
-        if self.quota_left is not None:
-            self.quota_left -= idx.size
-        return idx, amount, ~bh.suitable(sc.offer.risk_level, pop.risk_appetite[idx])
-
-    def _sale_records(
-        self, idx: np.ndarray, amount: np.ndarray, unsuitable: np.ndarray, env: Environment, rec: dict
-    ) -> None:
-        """Money in and the conduct side of sales ``idx``: balance, new money, mis-selling and
-        the complaints they draw."""
-        sc, pop, scale = self.sc, self.pop, self.scale
-        rec["new_balance"] += float(amount.sum()) * scale
-        rec["new_money"] += float((amount * pop.new_money[idx]).sum()) * scale
-        rec["mis_selling"] += float(unsuitable.sum()) * scale
-        c = sc.complaints
-        misleading = self.misleading_claim(env)
-        p = c.mis_selling * unsuitable + (c.misleading_claim if misleading else 0.0)
-        rec["complaints"] += float((self._u["sale_complaints"](self.day, idx) < p).sum()) * scale
-        rec["complaints_expected"] += float(p.sum()) * scale
-        rec["misleading_sales"] += idx.size * scale if misleading else 0.0
-
-    def _adopt(self, idx: np.ndarray) -> None:
-        new = idx[~self.adopted[idx]]
-        self.adopted[new] = True
-        self.n_adopted += new.size
-        graphops.add_adopters(self.graph, self.adopter_nb, new)
 
     def _retention(self, start: np.ndarray, rec: dict) -> None:
         """Converted customers churn at a daily hazard, or are retained after 30 days."""

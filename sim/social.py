@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import behaviour as bh
-from sim import graphops, kernels
+from sim import graphops, kernels, sales
 from sim.population import AWARE, CHURNED, CONSIDERING, DROPPED, UNAWARE
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def diffuse(m: CampaignModel, env: Environment, start: np.ndarray, rec: dict, ca
     adopt = bh.bass_probability(dif.innovation, dif.imitation, m.adopter_share(cand))
     hit = cand[m._u["diffusion"](m.day, cand) < adopt]
     if dif.bypass_journey:
-        m.convert(hit, env, rec)
+        sales.convert(m, hit, env, rec)
     else:
         pop.stage[hit] = np.where(pop.stage[hit] == UNAWARE, AWARE, pop.stage[hit])
 

@@ -1,6 +1,6 @@
 """Repeat purchase (``behaviour.repeat_purchase``): the equation by hand and as a property,
 the engine unchanged when it is 0, and, when it is not, units, money and the budget
-adding up (sim.equations.repeat_purchase_probability, sim.model.CampaignModel.sell_again)."""
+adding up (sim.equations.repeat_purchase_probability, sim.sales.sell_again)."""
 
 from __future__ import annotations
 
