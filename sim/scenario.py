@@ -10,13 +10,15 @@ from __future__ import annotations
 import difflib
 import warnings
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.data_schema import Schedule, Uncertainty
 from sim.distributions import Value
 from sim.inputs import InputWarning, Strict, name_problem, support
-from sim.rules_schema import Playbook, Rule, rule_problems
+from sim.rules_schema import Playbook, Rule
+from sim.scenario_checks import cross_field_problems
 from sim.shock_kinds import SHOCK_KINDS, Shock  # noqa: F401 - SHOCK_KINDS re-exported
 
 STAGES = ("unaware", "aware", "considering", "converted", "retained", "churned", "dropped")
@@ -315,71 +317,6 @@ class Target(Strict):
 CROSS_FIELDS = {"segments", "channels", "shocks", "network", "targets", "rules", "playbook", "offer"}
 
 
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-
-
-class Schedule(Strict):
-    """Per-day exogenous inputs replayed inside one run (``sim/replay.py``): entry ``d`` of a
-    series is day ``d``'s value; a series shorter than the horizon holds its last value."""
-
-    contacts: dict[str, tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...]] = Field(
-        default_factory=dict, description="real contacts a day, per channel (replaces budget pacing)"
-    )
-    market_shift_pp: tuple[Annotated[float, Field(allow_inf_nan=False)], ...] = Field(
-        (), description="move of the customers' alternative rates since day 0, % a year, per day"
-    )
-    competitor_rate_pp: tuple[float, ...] = Field((), description="a rival's rate shown each day (nan: none)")
-    competitor_reach_share: float = Field(1.0, ge=0, le=1, description="share who see the rival's rate")
-    to_subscribers: dict[str, tuple[Share, ...]] = Field(
-        default_factory=dict,
-        description="per channel, share of each day's contacts made to earlier subscribers (holders)",
-    )
-    to_contacts: dict[str, tuple[Share, ...]] = Field(
-        default_factory=dict,
-        description="per channel, share of each day's contacts made to earlier contacts who hold nothing",
-    )
-
-    @model_validator(mode="after")
-    def _shares_fit(self) -> Schedule:
-        for name in sorted(set(self.to_subscribers) & set(self.to_contacts)):
-            a, b = self.to_subscribers[name], self.to_contacts[name]
-            for d in range(max(len(a), len(b))):
-                total = a[min(d, len(a) - 1)] + b[min(d, len(b) - 1)] if a and b else 0.0
-                if total > 1 + 1e-9:
-                    raise ValueError(
-                        f"{name}: on day {d} the shares to earlier subscribers ({a[min(d, len(a) - 1)]:g}) "
-                        f"and to earlier contacts ({b[min(d, len(b) - 1)]:g}) sum to {total:g}, more than 1"
-                    )
-        return self
-
-    def targeted_channels(self) -> set[str]:
-        """Channels whose contacts the schedule shares out between earlier subscribers,
-        earlier contacts and customers never contacted."""
-        return set(self.to_subscribers) | set(self.to_contacts)
-
-
-class Uncertainty(Strict):
-    """Posterior draws of calibrated fields (``sim/uncertainty.py``): each run uses one row."""
-
-    calibration: str = Field(description="the calibration the draws come from")
-    fields: tuple[str, ...] = Field(min_length=1, description="scenario fields, one per column")
-    draws: tuple[tuple[float, ...], ...] = Field(min_length=1, description="rows of posterior draws")
-    use: Literal["draws", "medians"] = Field("draws", description="medians: ignore the draws")
-    medians: tuple[float, ...] | None = Field(
-        None,
-        description="each field's value when calibrated: a field that no longer holds it was edited "
-        "(--set, a sweep, a lever) and keeps its edit instead of being drawn",
-    )
-
-    @model_validator(mode="after")
-    def _rows(self) -> Uncertainty:
-        if bad := [k for k, row in enumerate(self.draws) if len(row) != len(self.fields)]:
-            raise ValueError(f"draws row {bad[0]} has not one value per field ({len(self.fields)})")
-        if self.medians is not None and len(self.medians) != len(self.fields):
-            raise ValueError(f"medians has {len(self.medians)} values for {len(self.fields)} fields")
-        return self
-
-
 class Scenario(Strict):
     name: str = Field(description="names the result folder (as a slug); at most 80 characters")
     description: str = ""
@@ -457,47 +394,3 @@ class Scenario(Strict):
     @property
     def horizon(self) -> int:
         return self.calendar.days + self.calendar.observation_days
-
-
-def cross_field_problems(data: Mapping[str, Any]) -> list[str]:
-    """Rules that span sections, checked on plain data (validated or raw). A rule whose
-    inputs are malformed is skipped: the field errors already say what is wrong there."""
-    problems: list[str] = []
-    segments = [x for x in _items(data.get("segments")) if isinstance(x, Mapping)]
-    shares = [x.get("share") for x in segments]
-    if segments and all(_is_number(v) for v in shares) and abs(sum(shares) - 1) > 1e-6:
-        problems.append(f"segments: shares must sum to 1, they sum to {sum(shares):.4g}")
-    names = [x.get("name") for x in segments]
-    if len(set(map(str, names))) != len(names):
-        problems.append("segments: names must be unique")
-    channels = data.get("channels") if isinstance(data.get("channels"), Mapping) else {}
-    budget = [c.get("budget_share") for c in channels.values() if isinstance(c, Mapping)]
-    complete = channels and len(budget) == len(channels) and all(_is_number(v) for v in budget)
-    if complete and abs(sum(budget) - 1) > 1e-6:
-        problems.append(f"channels: budget_share must sum to 1, they sum to {sum(budget):.4g}")
-    for cname, ch in channels.items():
-        reach = ch.get("reach") if isinstance(ch, Mapping) else None
-        for seg in reach if isinstance(reach, Mapping) else ():
-            if seg not in names:
-                problems.append(f"channels.{cname}.reach: unknown segment {seg!r}")
-    for i, shock in enumerate(_items(data.get("shocks"))):
-        ch = shock.get("channel") if isinstance(shock, Mapping) else None
-        if isinstance(ch, str) and ch != "app" and ch not in channels:
-            problems.append(f"shocks.{i}.channel: unknown channel {ch!r}")
-    network = data.get("network")
-    if isinstance(network, Mapping) and network.get("kind") == "homophily" and len(segments) < 2:
-        problems.append("network.kind: homophily needs at least two segments")
-    targets = data.get("targets")
-    if isinstance(targets, Mapping) and targets:
-        from sim.targets import unknown_target_problems  # lazily: it reads the KPI names
-
-        problems.extend(unknown_target_problems(targets))
-    return problems + rule_problems(data)
-
-
-def _items(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else []
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
