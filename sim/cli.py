@@ -277,6 +277,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     OPEN.clear()
+    if argv is None:  # the command line: a Ctrl-C must never be printed and dropped
+        from sim.lifeline import quiet_unraisable
+
+        quiet_unraisable()
     try:
         return _main(args)
     finally:

@@ -20,6 +20,7 @@ closes the cluster.
 
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import sys
@@ -96,7 +97,7 @@ def dask_setup(worker: object) -> None:
     """dask's preload hook, run in each worker process of a local cluster as it starts (in
     its main thread): the lifeline, before any task arrives."""
     watch_parent()
-    quiet_closed_loops()
+    quiet_unraisable()
 
 
 @contextmanager
@@ -137,17 +138,27 @@ def interrupted(exc: BaseException | None) -> bool:
     return False
 
 
-def quiet_closed_loops() -> None:
-    """A dask client (in the driver or a worker) collected after its cluster's event loop
-    closed, as after a Ctrl-C, tries to close itself and prints "Exception ignored ...
-    IOLoop is closed": nothing is left to close, so say nothing."""
+def quiet_unraisable() -> None:
+    """Errors Python can only print ("Exception ignored in ...": raised in a weakref
+    callback, a ``__del__`` or while collecting garbage) that are not errors of ours:
+
+    - a Ctrl-C that lands in such a callback is printed with a traceback and then dropped,
+      so the command would go on as if never interrupted: it is raised again in the main
+      thread instead (``_thread.interrupt_main``, just after), where the command handles it;
+    - a dask client collected after its cluster's event loop closed, as after a Ctrl-C,
+      tries to close itself ("IOLoop is closed"): nothing is left to close, so say nothing.
+    """
     previous = sys.unraisablehook
     if getattr(previous, "campaign_sim", False):
         return
 
     def hook(unraisable: object) -> None:
         exc = getattr(unraisable, "exc_value", None)
-        if not (isinstance(exc, RuntimeError) and str(exc) == "IOLoop is closed"):
+        if isinstance(exc, KeyboardInterrupt):
+            # from another thread, a moment later: raised now, it would land in this hook
+            # and be dropped again (interrupt_main does nothing once SIGINT is ignored)
+            threading.Timer(0.01, _thread.interrupt_main).start()
+        elif not (isinstance(exc, RuntimeError) and str(exc) == "IOLoop is closed"):
             previous(unraisable)
 
     hook.campaign_sim = True  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from joblib import Parallel, delayed, parallel_config
 from sim.experiments.edits import scenario_at
 from sim.experiments.spec import ExperimentSpec
 from sim.experiments.store import RunRecord, RunStore
-from sim.lifeline import interrupts_deferred, mark_driver, quiet_closed_loops, watch_parent
+from sim.lifeline import interrupts_deferred, mark_driver, quiet_unraisable, watch_parent
 from sim.loading import SpecError
 from sim.runner import run_model
 
@@ -98,7 +98,7 @@ def parallel_backend(kind: Backend, jobs: int, scheduler: str | None = None) -> 
             raise SpecError(
                 "--scheduler", [f"cannot reach the dask scheduler {scheduler!r}: {exc}"]
             ) from None
-        quiet_closed_loops()
+        quiet_unraisable()
         workers = max(1, sum(client.nthreads().values()))
         with parallel_config(backend="dask", n_jobs=workers):
             yield workers
