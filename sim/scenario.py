@@ -363,6 +363,14 @@ class Scenario(Strict):
             raise ValueError("; ".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _runnable_draws(self) -> Scenario:
+        from sim.uncertainty import draw_problems  # it validates drawn scenarios with this class
+
+        if problems := draw_problems(self):
+            raise ValueError("; ".join(problems))
+        return self
+
     @field_validator("name")
     @classmethod
     def _usable_name(cls, name: str) -> str:

@@ -19,9 +19,12 @@ are still drawn, so an edit of one parameter keeps the uncertainty of the rest.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from sim.scenario import Scenario
+if TYPE_CHECKING:  # sim.scenario checks the draws with this module at load
+    from sim.scenario import Scenario
 
 DRAW_STREAM = 2**31 - 2  # spawn-key element of the draw choice (model streams use 0, 1, ...)
 
@@ -56,14 +59,46 @@ def with_parameter_draw(scenario: Scenario, seed: np.random.SeedSequence) -> Sce
     u = scenario.uncertainty
     if u is None or u.use == "medians":
         return scenario
-    from sim.loading import apply_overrides, scenario_from_dict
+    from sim.loading import scenario_from_dict
 
     row = u.draws[draw_index(len(u.draws), seed)]
+    return scenario_from_dict(_drawn_data(scenario, row), f"posterior draw of {u.calibration}")
+
+
+def _drawn_data(scenario: Scenario, row: tuple[float, ...]) -> dict[str, Any]:
+    """The scenario's data with ``row`` written into the fields that are drawn."""
+    from sim.loading import apply_overrides
+
+    u = scenario.uncertainty
+    assert u is not None
     held = held_fields(scenario)
     edits = [f"{f}={v!r}" for f, v in zip(u.fields, row, strict=True) if f not in held]
     data = apply_overrides(scenario.model_dump(mode="json", exclude_none=True), edits)
     data["uncertainty"]["use"] = "medians"  # drawn once: the drawn scenario is final
-    return scenario_from_dict(data, f"posterior draw of {u.calibration}")
+    return data
+
+
+def draw_problems(scenario: Scenario) -> list[str]:
+    """Why some posterior draws cannot run (a hand-edited or foreign draw outside a
+    field's range), checked at load rather than when a run picks the row: each row that
+    holds a column's smallest or largest value is written in and validated (single-field
+    ranges are broken at a column's extremes first; whole rows keep cross-field rules such
+    as shares and their complements consistent)."""
+    u = scenario.uncertainty
+    if u is None or u.use == "medians":
+        return []
+    from pydantic import ValidationError
+
+    table = np.asarray(u.draws, dtype=float)
+    rows = sorted({int(i) for i in (*table.argmin(axis=0), *table.argmax(axis=0))})
+    problems = []
+    for r in rows:
+        try:
+            type(scenario).model_validate(_drawn_data(scenario, u.draws[r]))
+        except ValidationError as exc:
+            why = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'scenario'}: {e['msg']}" for e in exc.errors())
+            problems.append(f"uncertainty.draws row {r} cannot run: {why}")
+    return problems
 
 
 def describe(scenario: Scenario) -> str | None:

@@ -151,3 +151,25 @@ def test_medians_must_match_the_fields(make_spec, good_rows):
     data["uncertainty"]["medians"] = [0.1]
     with pytest.raises(SpecError, match="medians has 1 values for 2 fields"):
         scenario_from_dict(data, "x")
+
+
+def test_a_draw_outside_a_fields_range_is_refused_at_load(make_spec, good_rows, tmp_path, capsys):
+    _, sc = calibrated(make_spec, good_rows)
+    data = sc.model_dump(mode="json", exclude_none=True)
+    draws = [list(r) for r in data["uncertainty"]["draws"]]
+    draws[7][1] = -0.3  # imitation below 0, as a hand edit might leave it
+    data["uncertainty"]["draws"] = draws
+    with pytest.raises(SpecError, match=r"uncertainty.draws row 7 cannot run: diffusion.imitation"):
+        scenario_from_dict(data, "x")
+    # the same draw is harmless once the planner holds the field at an edited value
+    held = apply_overrides(data, ["diffusion.imitation=0.4"])
+    assert scenario_from_dict(held, "x").diffusion.imitation == 0.4
+    # and the command line says so before running anything
+    import tomli_w
+
+    path = tmp_path / "bad.toml"
+    path.write_text(tomli_w.dumps(data))
+    assert main(["run", str(path), "-n", "1", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "uncertainty.draws row 7 cannot run" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
