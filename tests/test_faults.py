@@ -268,19 +268,22 @@ def test_spec_error_survives_pickling_and_a_worker_process(tmp_path) -> None:
 
 
 def test_spec_error_in_a_worker_exits_2_with_its_message(tmp_path) -> None:
-    """A calibrated scenario whose posterior draws the scenario cannot take: each loky
-    worker raises SpecError as it applies a draw; the command says so, exit 2."""
+    """A calibrated scenario with posterior draws the scenario cannot take. Load checks the
+    rows that hold a column's extremes (here the first two, which are fine); the others
+    break the segment shares' sum only together, so each loky worker raises SpecError as
+    it applies one: the command says so, exit 2."""
     bad = tmp_path / "bad_draws.toml"
     bad.write_text(
         f'base = "{Path(SPRINT).as_posix()}"\n[uncertainty]\ncalibration = "hand-edited"\n'
-        'fields = ["diffusion.innovation"]\ndraws = [[-5.0], [-4.0]]\n',
+        'fields = ["segments.0.share", "segments.1.share"]\n'
+        "draws = [[0.3, 0.3], [0.5, 0.1]" + ", [0.4, 0.25]" * 10 + "]\n",
         encoding="utf-8",
     )
     proc = faults.start(["run", str(bad), *RUN, "--jobs", "2", "--out", str(tmp_path / "r")], tmp_path)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 2 and "Traceback" not in err
     last = err.strip().splitlines()[-1]
-    assert last.startswith("posterior draw of hand-edited: diffusion.innovation: ") and "given -" in last
+    assert last.startswith("posterior draw of hand-edited: ") and "shares must sum to 1" in last
 
 
 def test_an_interrupt_is_recognised_behind_a_failed_clean_up() -> None:
