@@ -12,7 +12,7 @@ import difflib
 import tomllib
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -119,10 +119,11 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
     return out
 
 
-def value_at(data: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted ``path`` of scenario data (list items by index), or None."""
+def value_at(data: Mapping[str, Any], path: str | Sequence[str]) -> Any:
+    """The value at ``path`` (dotted, or its keys) of scenario data (list items by index),
+    or None where the path leads nowhere."""
     node: Any = data
-    for part in path.split("."):
+    for part in path.split(".") if isinstance(path, str) else path:
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, Mapping) and part in node:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:  # sim.scenario checks the draws with this module at load
+    from sim.data_schema import Uncertainty
     from sim.scenario import Scenario
 
 DRAW_STREAM = 2**31 - 2  # spawn-key element of the draw choice (model streams use 0, 1, ...)
@@ -37,15 +38,17 @@ def draw_index(uncertainty_rows: int, seed: np.random.SeedSequence) -> int:
 
 def held_fields(scenario: Scenario) -> tuple[str, ...]:
     """Calibrated fields whose value was edited after calibration (they are not drawn)."""
-    u = scenario.uncertainty
-    if u is None or u.medians is None:
+    if scenario.uncertainty is None:
+        return ()
+    return _held(scenario.uncertainty, scenario.model_dump(mode="json", exclude_none=True))
+
+
+def _held(u: Uncertainty, data: dict[str, Any]) -> tuple[str, ...]:
+    if u.medians is None:
         return ()
     from sim.loading import value_at
 
-    data = scenario.model_dump(mode="json", exclude_none=True)
-    return tuple(
-        f for f, m in zip(u.fields, u.medians, strict=True) if not _same(value_at(data, f), m)
-    )
+    return tuple(f for f, m in zip(u.fields, u.medians, strict=True) if not _same(value_at(data, f), m))
 
 
 def _same(value: object, median: float) -> bool:
@@ -62,20 +65,20 @@ def with_parameter_draw(scenario: Scenario, seed: np.random.SeedSequence) -> Sce
     from sim.loading import scenario_from_dict
 
     row = u.draws[draw_index(len(u.draws), seed)]
-    return scenario_from_dict(_drawn_data(scenario, row), f"posterior draw of {u.calibration}")
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    return scenario_from_dict(_drawn(data, u, _held(u, data), row), f"posterior draw of {u.calibration}")
 
 
-def _drawn_data(scenario: Scenario, row: tuple[float, ...]) -> dict[str, Any]:
-    """The scenario's data with ``row`` written into the fields that are drawn."""
+def _drawn(
+    data: dict[str, Any], u: Uncertainty, held: tuple[str, ...], row: tuple[float, ...]
+) -> dict[str, Any]:
+    """A copy of the scenario ``data`` with ``row`` written into the fields not ``held``."""
     from sim.loading import apply_overrides
 
-    u = scenario.uncertainty
-    assert u is not None
-    held = held_fields(scenario)
     edits = [f"{f}={v!r}" for f, v in zip(u.fields, row, strict=True) if f not in held]
-    data = apply_overrides(scenario.model_dump(mode="json", exclude_none=True), edits)
-    data["uncertainty"]["use"] = "medians"  # drawn once: the drawn scenario is final
-    return data
+    out = apply_overrides(data, edits)
+    out["uncertainty"]["use"] = "medians"  # drawn once: the drawn scenario is final
+    return out
 
 
 def draw_problems(scenario: Scenario) -> list[str]:
@@ -87,16 +90,19 @@ def draw_problems(scenario: Scenario) -> list[str]:
     u = scenario.uncertainty
     if u is None or u.use == "medians":
         return []
-    from pydantic import ValidationError
+    from sim.loading import SpecError, scenario_from_dict
 
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    held = _held(u, data)
     table = np.asarray(u.draws, dtype=float)
     rows = sorted({int(i) for i in (*table.argmin(axis=0), *table.argmax(axis=0))})
     problems = []
     for r in rows:
         try:
-            type(scenario).model_validate(_drawn_data(scenario, u.draws[r]))
-        except ValidationError as exc:
-            why = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'scenario'}: {e['msg']}" for e in exc.errors())
+            scenario_from_dict(_drawn(data, u, held, u.draws[r]), f"row {r}")
+        except SpecError as exc:
+            # "; " separates the scenario's own problems when they are reported: keep this one whole
+            why = ", ".join(p.replace("; ", ", ") for p in exc.problems)
             problems.append(f"uncertainty.draws row {r} cannot run: {why}")
     return problems
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.experiments.spec import ExperimentSpec, Factor
-from sim.loading import scenario_from_dict
+from sim.loading import scenario_from_dict, value_at
 from sim.scenario import Scenario
 
 SCALED = ("value", "mean", "sd", "median", "low", "high")  # location and spread of a distribution
@@ -112,7 +112,7 @@ def check_factors(spec: ExperimentSpec, base: dict[str, Any]) -> list[str]:
                 problem = problem or _missing_item(base, keys) or _kind_problem(field, keys, f.op)
                 if problem:
                     problems.append(f"factors.{name}: {problem}")
-                elif f.op != "set" and _get(base, keys) is None and _default(keys) is None:
+                elif f.op != "set" and value_at(base, keys) is None and _default(keys) is None:
                     problems.append(f"factors.{name}: {'.'.join(keys)} has no value to {f.op}")
                 else:
                     edited_by.setdefault(".".join(keys), []).append(name)
@@ -209,7 +209,7 @@ def edited(spec: ExperimentSpec, base: dict[str, Any], values: dict[str, Any]) -
         for path in f.paths:
             for keys in expand(data, path):
                 field, _ = field_at(keys)
-                old = _get(data, keys)
+                old = value_at(data, keys)
                 new = _apply(old if old is not None else _default(keys), f.op, value)
                 _set(data, keys, round(new) if is_int_field(field) and isinstance(new, float) else new)
     fit_phases(data, old_days)
@@ -251,12 +251,6 @@ def _default(keys: list[str]) -> Any:
     if field is None or field.is_required():
         return None
     return field.get_default(call_default_factory=True)
-
-
-def _get(data: Any, keys: list[str]) -> Any:
-    for key in keys:
-        data = _child(data, key)
-    return data
 
 
 def _set(data: Any, keys: list[str], value: Any) -> None:

@@ -27,7 +27,8 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from sim.experiments.edits import _get, expand
+from sim.experiments.edits import expand
+from sim.loading import value_at
 from sim.optimize.spec import Optimization
 
 
@@ -111,7 +112,7 @@ def base_values(opt: Optimization) -> dict[str, Any]:
         elif lv.op == "shift":
             values[name] = 0.0
         else:
-            values[name] = _get(opt.base, expand(opt.base, lv.paths[0])[0])
+            values[name] = value_at(opt.base, expand(opt.base, lv.paths[0])[0])
     return values
 
 
