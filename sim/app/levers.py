@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from annotated_types import Ge, Gt, Le, Lt
 
-from sim.experiments.edits import _apply, _get, _set, field_at, fit_phases
-from sim.loading import SpecError, scenario_from_dict
+from sim.experiments.edits import _apply, _set, field_at, fit_phases
+from sim.loading import SpecError, scenario_from_dict, value_at
 from sim.scenario import Scenario
 
 Kind = Literal["number", "int", "share", "toggle", "optional_int"]
@@ -107,7 +107,7 @@ def levers_for(raw: Mapping[str, Any]) -> list[Lever]:
     for path, label, unit, kind in SIMPLE:
         keys = path.split(".")
         field, _ = field_at(keys)
-        base = _get(raw, keys)
+        base = value_at(raw, keys)
         if base is None and path != "offer.quota":
             base = field.get_default() if field is not None and not field.is_required() else None
             if base is None:
@@ -178,11 +178,11 @@ def apply_levers(raw: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str,
         if keys[0] == "shocks":
             shock = data["shocks"][int(keys[1])]
             if keys[2] == "on":
-                base_p = float(_get(raw, ["shocks", keys[1], "probability"]) or 1.0)
+                base_p = float(value_at(raw, ["shocks", keys[1], "probability"]) or 1.0)
                 shock["probability"] = (base_p if base_p > 0 else 1.0) if value else 0.0
             else:
                 name = SHOCK_SIZE[shock["kind"]]
-                old = _get(raw, ["shocks", keys[1], name])
+                old = value_at(raw, ["shocks", keys[1], name])
                 shock[name] = _apply(0.0 if old is None else old, "scale", float(value))
         elif key == "offer.quota":
             if value in (None, 0):
