@@ -24,6 +24,7 @@ class Contacts:
     fatigue: np.ndarray  # float32 multiplier exp(-f * earlier exposures)
     awareness: np.ndarray  # float32 P(aware | contacted) of the channel, before fatigue
     consideration: np.ndarray  # float32 P(considering | contacted, aware), before fatigue
+    conversation: np.ndarray  # bool: the contact can make aware and considering at once
     salts: tuple[tuple[int, int], ...] = ()  # (channel stream key, contacts) per block of idx
 
 

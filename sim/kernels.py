@@ -118,13 +118,17 @@ def consider_from_contacts(
     u: np.ndarray,
     start: np.ndarray,
     stage: np.ndarray,
+    conversation: np.ndarray,
     aware: int,
     considering: int,
 ) -> None:
-    """``stage[idx[(start[idx] == aware) & (u < coef * fatigue)]] = considering``."""
+    """``stage[idx[ready & (u < coef * fatigue)]] = considering`` with ``ready = (start[idx]
+    == aware) | (conversation & (stage[idx] == aware))``: a conversation contact (one entry
+    per contact) also moves a customer made aware today, by it or by anything else."""
     for i in range(idx.size):
         j = idx[i]
-        if start[j] == aware and u[i] < coef[i] * fatigue[i]:
+        ready = start[j] == aware or (conversation[i] and stage[j] == aware)
+        if ready and u[i] < coef[i] * fatigue[i]:
             stage[j] = considering
 
 
@@ -267,7 +271,7 @@ def _load_for_model_dtypes() -> None:
                     np.zeros(1, np.bool_), np.zeros(1, np.int64), 0)  # fmt: skip
     record_contacts(i64[:0], np.zeros(1, np.uint16), np.zeros(1, np.int32), np.float32(0), f32, f64, 0.0)
     aware_from_contacts(i64, f32, f32, f64, i8, i8.copy(), 0.0, 0, 1, 2, 3)
-    consider_from_contacts(i64, f32, f32, f64, i8, i8.copy(), 1, 2)
+    consider_from_contacts(i64, f32, f32, f64, i8, i8.copy(), np.zeros(1, np.bool_), 1, 2)
     aware_from_neighbours(i64, f64, counts, indptr, np.float32(0), i8.copy(), 2, 1)
     count_codes(i8, i64.copy())
     add_neighbour_counts(indptr, indices, counts, i64)

@@ -93,6 +93,7 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
         fatigue=np.concatenate(wear),  # of each contact's earlier exposures
         awareness=np.repeat(m._awareness_coef[channels], sizes),
         consideration=np.repeat(m._consideration_coef[channels], sizes),
+        conversation=np.repeat(m._conversation[channels], sizes),
         salts=tuple(zip(salts, sizes, strict=True)),
     )
 

@@ -144,6 +144,7 @@ class CampaignModel(mesa.Model):
         self._consideration_coef = np.array(
             [ch.consideration for ch in sc.channels.values()], dtype=np.float32
         )
+        self._conversation = np.array([ch.conversation for ch in sc.channels.values()], dtype=np.bool_)
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -245,7 +246,7 @@ class CampaignModel(mesa.Model):
             c = contacts
             u = self._contact_uniforms("contact_consideration", c)
             kernels.consider_from_contacts(
-                c.idx, c.consideration, c.fatigue, u, start, pop.stage, AWARE, CONSIDERING
+                c.idx, c.consideration, c.fatigue, u, start, pop.stage, c.conversation, AWARE, CONSIDERING
             )
         cand = np.flatnonzero((start == AWARE) & (pop.stage == AWARE))
         if cand.size == 0:

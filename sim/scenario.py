@@ -158,6 +158,10 @@ class Channel(Strict):
     )
     fatigue: float = Field(0.3, ge=0, description="effect decay per earlier contact")
     complaint_rate: float = Field(0.0, ge=0, le=1, description="complaints per contact")
+    # A call or a branch visit is a conversation: the contact that makes a customer aware
+    # (or brings back one who lost interest) can also make them consider, where an ad's
+    # impression moves a customer one stage per contact.
+    conversation: bool = Field(False, description="a contact can make aware and considering at once")
 
     @model_validator(mode="after")
     def _price(self) -> Channel:

@@ -71,7 +71,8 @@ class ReferenceCustomer(mesa.Agent):
             self.stage = AWARE
         if m.campaign:
             for ch, fat in self.contacts:
-                if start == AWARE and rng.random() < ch.consideration * fat:
+                ready = start == AWARE or (ch.conversation and self.stage == AWARE)
+                if ready and rng.random() < ch.consideration * fat:
                     self.stage = CONSIDERING
             if start == AWARE and self.stage == AWARE:
                 self._consider()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.channels import SCRATCH_EMPTY, fatigue_factor, sample_targets
+from sim.loading import load_scenario
+from sim.runner import run_model
 
 
 def sample(seed: int, k: int, weights: np.ndarray, closed: np.ndarray, fast: bool) -> np.ndarray:
@@ -50,3 +54,31 @@ def test_contacts_follow_the_weights() -> None:
 def test_fatigue_is_one_for_a_first_contact_and_decays() -> None:
     f = fatigue_factor(np.array([0, 1, 2], np.int16), 0.5)
     np.testing.assert_allclose(f, np.exp([-0.0, -0.5, -1.0]), rtol=1e-6)
+
+
+BANK = Path(__file__).resolve().parents[1] / "calibration" / "bank_telemarketing_scenario.toml"
+
+
+def _bank_sales(conversation: bool, seed: int = 3) -> float:
+    """The bank month with every client losing interest on day 0 unless called that day
+    (drop_rate 1): from day 1 each call reaches a client who lost interest."""
+    sc = load_scenario(
+        BANK,
+        [
+            "population.size=3000",
+            "behaviour.drop_rate=1.0",
+            "behaviour.reengage=1.0",
+            "offer.base_rate_pp=6.0",  # above the clients' 4.9%, so a considering client may subscribe
+            f"channels.telemarketing.conversation={str(conversation).lower()}",
+        ],
+    )
+    return run_model(sc, seed=seed).summary["conversions"]
+
+
+def test_a_conversation_brings_a_client_back_and_moves_them_on_in_one_call() -> None:
+    """A call that brings back a client who lost interest can also make them consider
+    (docs/ODD.md 7.3); an impression only makes them aware, and they drift off again
+    before the next contact, so only day 0's calls sell."""
+    one_stage, conversation = _bank_sales(False), _bank_sales(True)
+    assert conversation > 5 * one_stage
+    assert conversation > 100  # real clients, 3,000 simulated for 20,000

@@ -98,10 +98,27 @@ def test_awareness_from_contacts(seed: int, n: int, m: int, reengage: float) -> 
 def test_consideration_from_contacts(seed: int, n: int, m: int) -> None:
     rng, start, stage = customers(seed, n)
     idx, coef, fatigue, u = contacts(rng, n, m)
+    conversation = rng.random(m) < 0.5
     got = stage.copy()
-    kernels.consider_from_contacts(idx, coef, fatigue, u, start, got, AWARE, CONSIDERING)
-    stage[idx[(start[idx] == AWARE) & (u < coef * fatigue)]] = CONSIDERING
+    kernels.consider_from_contacts(idx, coef, fatigue, u, start, got, conversation, AWARE, CONSIDERING)
+    ready = (start[idx] == AWARE) | (conversation & (stage[idx] == AWARE))
+    stage[idx[ready & (u < coef * fatigue)]] = CONSIDERING
     np.testing.assert_array_equal(got, stage)
+
+
+def test_conversation_contact_takes_a_customer_made_aware_today_on_to_considering() -> None:
+    """Hand case: customers 0-2 were dropped at the day's start and made aware today;
+    0 is called by a conversation channel, 1 by an ad channel, 2 by a conversation whose
+    draw misses; 3 was aware at the start and is moved by the ad as before."""
+    start = np.array([DROPPED, DROPPED, DROPPED, AWARE], dtype=np.int8)
+    stage = np.array([AWARE, AWARE, AWARE, AWARE], dtype=np.int8)
+    idx = np.arange(4, dtype=np.int64)
+    coef = np.full(4, 0.5, np.float32)
+    fatigue = np.ones(4, np.float32)
+    u = np.array([0.4, 0.4, 0.6, 0.4])
+    conversation = np.array([True, False, True, False])
+    kernels.consider_from_contacts(idx, coef, fatigue, u, start, stage, conversation, AWARE, CONSIDERING)
+    assert stage.tolist() == [CONSIDERING, AWARE, AWARE, CONSIDERING]
 
 
 def graph_with_adopters(seed: int, n: int) -> tuple:

@@ -62,11 +62,14 @@ def test_repeat_purchase_probability_bounded_and_monotone(
 
 # sha256 (first 16 hex) of the summary and daily columns of a 1,500-customer run, seed 7,
 # computed with the engine before repeat purchase existed (commit 1228832); the columns
-# added with it are left out.
+# added with it are left out. The two playbooks' digests depend on the installed libraries:
+# the first of each pair was computed on 2026-12-01's packages, the second on 2026-12-02's
+# (numpy 2.5.5, scipy 1.18.1, pandas 3.1.1, numba 0.68.1), where commit 1228832 itself
+# gives it. Either is the old engine's own output.
 PINNED = {
-    "festival_pace_playbook": "e51e68b40f7d3c43",  # incentives running out, rules
-    "viral_referral": "9eb08042e240b792",  # invitations and rewards
-    "deposit_rate_match_playbook": "16bf6ed3d154fde1",
+    "festival_pace_playbook": {"e51e68b40f7d3c43", "df7efc4608762e5b"},  # incentives running out, rules
+    "viral_referral": {"9eb08042e240b792"},  # invitations and rewards
+    "deposit_rate_match_playbook": {"16bf6ed3d154fde1", "0542365a8c7d26d8"},
 }
 
 
@@ -81,7 +84,7 @@ def test_repeat_purchase_zero_is_bit_identical_to_before(name: str) -> None:
     for c in DAILY_COLUMNS:
         if c not in ADDED:
             h.update(f"{c}={res.daily[c].tolist()!r};".encode())
-    assert h.hexdigest()[:16] == PINNED[name]
+    assert h.hexdigest()[:16] in PINNED[name]
     assert res.summary["repeat_purchases"] == 0.0
     assert res.summary["purchases"] == res.summary["conversions"]
 
