@@ -42,6 +42,17 @@ def reach_weights(
     return (by_seg[segment] * affinity).astype(np.float32)
 
 
+def interest_weights(
+    weights: np.ndarray, showing_interest: np.ndarray, stage: np.ndarray, priority: float
+) -> tuple[np.ndarray, float, float]:
+    """Today's reach weights of a channel whose list favours customers showing interest:
+    w' = w * k for customers whose ``stage`` code is marked in ``showing_interest`` (k =
+    ``priority``), else w; with w'.max() and w'.mean() for :func:`sample_targets`. O(n)
+    a day, so only channels with k != 1 pay it."""
+    w = weights * np.where(showing_interest[stage], np.float32(priority), np.float32(1.0))
+    return w, (float(w.max()) if w.size else 0.0), (float(w.mean()) if w.size else 0.0)
+
+
 def fatigue_factor(exposures: np.ndarray, fatigue: float) -> np.ndarray:
     """Diminishing returns to repeated exposure (:func:`sim.behaviour.fatigue_factor`), as
     float32 like the contact effects it multiplies."""

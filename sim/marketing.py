@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import kernels
-from sim.channels import Contacts, contacts_affordable, sample_targets
+from sim.channels import Contacts, contacts_affordable, interest_weights, sample_targets
 from sim.population import AWARE, CONSIDERING, CONVERTED, DROPPED, RETAINED, UNAWARE
 from sim.scenario import STAGES, Scenario
 
@@ -25,6 +25,8 @@ OPEN = np.zeros(len(STAGES), dtype=bool)
 OPEN[[UNAWARE, AWARE, CONSIDERING, DROPPED]] = True  # stages marketing may still target
 HOLDING = np.zeros(len(STAGES), dtype=bool)
 HOLDING[[CONVERTED, RETAINED]] = True  # customers who hold the product
+INTERESTED = np.zeros(len(STAGES), dtype=bool)
+INTERESTED[[AWARE, CONSIDERING]] = True  # customers showing interest (channels.interest_priority)
 
 
 def open_stages(sc: Scenario) -> np.ndarray:
@@ -56,11 +58,14 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
             k = min(k, int(allowance[c] // unit))
         rule = m._open_rules[c]
         rule.stage = start
+        w = (m.weights[c], m.w_max[c], m.w_mean[c])
+        if ch.interest_priority != 1.0:
+            w = interest_weights(w[0], INTERESTED, start, ch.interest_priority)
         shares = env.targeting.get(name)
         if shares is None:
-            idx = sample_targets(rng, k, m.weights[c], m.w_max[c], rule, m.w_mean[c])
+            idx = sample_targets(rng, k, w[0], w[1], rule, w[2])
         else:  # campaign replay: the log says whom the day's contacts went to
-            idx = targeted_contacts(m, c, rng, k, shares, start)
+            idx = targeted_contacts(m, c, rng, k, shares, start, w)
         limits = {
             "capacity_bound": unit <= 0 or k_float < allowance[c] / unit,  # capacity, not money
             # fewer customers left to contact than bought, some of them kept out by the cap
@@ -99,7 +104,13 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
 
 
 def targeted_contacts(
-    m: CampaignModel, c: int, rng: np.random.Generator, k: int, shares: tuple[float, float], start: np.ndarray
+    m: CampaignModel,
+    c: int,
+    rng: np.random.Generator,
+    k: int,
+    shares: tuple[float, float],
+    start: np.ndarray,
+    w: tuple[np.ndarray, float, float],
 ) -> np.ndarray:
     """Channel ``c``'s ``k`` contacts shared out as the schedule logs them: each goes to the
     earlier subscribers (customers holding the product) with probability s, to earlier
@@ -109,7 +120,7 @@ def targeted_contacts(
     sampled by reach weight within the channel's frequency cap. Contacts a pool cannot take
     (the model has fewer such customers left than the log called) go to anyone else the
     channel may contact, by reach weight: the log's volume is kept, its make-up as far as
-    the model's customers allow."""
+    the model's customers allow. ``w`` is today's (weights, max, mean) of the channel."""
     s, e = shares
     k_sub, k_con, k_new = rng.multinomial(k, np.array([s, e, max(1.0 - s - e, 0.0)]) / max(s + e, 1.0))
     rule, exposures = m._open_rules[c], m.pop.exposures
@@ -121,7 +132,7 @@ def targeted_contacts(
             ok = stages[start[idx]] & (rule.counts[idx] < rule.limit)
             return ok if was is None else ok & ((exposures[idx] > 0) == was)
 
-        parts.append(sample_targets(rng, want, m.weights[c], m.w_max[c], pool, m.w_mean[c]))
+        parts.append(sample_targets(rng, want, w[0], w[1], pool, w[2]))
     chosen = np.concatenate(parts)
     if chosen.size < k:  # a pool ran short: the rest among everyone else open to the channel
         rule.taken[chosen] = True
@@ -129,7 +140,7 @@ def targeted_contacts(
         def others(idx: np.ndarray) -> np.ndarray:
             return rule(idx) & ~rule.taken[idx]
 
-        more = sample_targets(rng, k - chosen.size, m.weights[c], m.w_max[c], others, m.w_mean[c])
+        more = sample_targets(rng, k - chosen.size, w[0], w[1], others, w[2])
         rule.taken[chosen] = False  # the scratch is all false between calls
         chosen = np.concatenate([chosen, more])
     return chosen

@@ -162,6 +162,11 @@ class Channel(Strict):
     # (or brings back one who lost interest) can also make them consider, where an ad's
     # impression moves a customer one stage per contact.
     conversation: bool = Field(False, description="a contact can make aware and considering at once")
+    # A list ranked by a propensity model, or retargeting: customers who show interest
+    # (aware or considering at the day's start) are k times as likely to be picked.
+    interest_priority: float = Field(
+        1.0, gt=0, le=1e6, description="reach weight factor for customers showing interest"
+    )
 
     @model_validator(mode="after")
     def _price(self) -> Channel:
