@@ -62,14 +62,35 @@ class CalibrationModel:
         values = [float(pars[n]) for n in self.names]
         named = dict(zip(self.names, values, strict=True))
         sims = self.simulator.simulate(named, model_seed(self.root, values), only=self.fit)
-        return {c: sims[j, self.fit] / self.scale[c] for j, c in enumerate(self.simulator.columns)}
+        log = self.simulator.cal.spec.distance == "log"
+        return {
+            c: statistic(sims[j, self.fit], self.scale[c], log) for j, c in enumerate(self.simulator.columns)
+        }
+
+
+def statistic(values: np.ndarray, scale: float, log: bool) -> np.ndarray:
+    """What the distance compares for one column: ``values / scale``, or with the ``log``
+    distance log(1 + max(values, 0) / scale), on which a difference is about a relative
+    error once values are well above the scale (a period of 60 missed by half counts as
+    much as one of 600), while periods near zero are not blown up as with log(values)."""
+    x = values / scale
+    return np.log1p(np.maximum(x, 0.0)) if log else x
 
 
 def column_scales(simulator: Simulator) -> dict[str, float]:
     """Divisor of each observed column in the distance: its root mean square over the
-    fitted periods for the ``scaled`` distance, else 1."""
+    fitted periods for the ``scaled`` distance, its smallest positive fitted value for the
+    ``log`` distance (where log(1 + x) turns from absolute to relative), else 1."""
     fit = ~simulator.observed["holdout"].to_numpy()
-    scaled = simulator.cal.spec.distance == "scaled"
+    kind = simulator.cal.spec.distance
+    if kind == "log":
+        out = {}
+        for c in simulator.columns:
+            x = simulator.observed[c].to_numpy(dtype=float)[fit]
+            positive = x[x > 0]
+            out[c] = float(positive.min()) if positive.size else 1.0
+        return out
+    scaled = kind == "scaled"
     out = {}
     for c in simulator.columns:
         x = simulator.observed[c].to_numpy(dtype=float)[fit]
@@ -81,7 +102,9 @@ def column_scales(simulator: Simulator) -> dict[str, float]:
 def observed_statistics(simulator: Simulator) -> dict[str, np.ndarray]:
     fit = ~simulator.observed["holdout"].to_numpy()
     scale = column_scales(simulator)
-    return {c: simulator.observed[c].to_numpy(dtype=float)[fit] / scale[c] for c in simulator.columns}
+    log = simulator.cal.spec.distance == "log"
+    observed = simulator.observed
+    return {c: statistic(observed[c].to_numpy(dtype=float)[fit], scale[c], log) for c in simulator.columns}
 
 
 def _evaluate(simulate_one: Callable, seeds: list[np.random.SeedSequence]) -> list:

@@ -184,12 +184,13 @@ DISPERSION = "dispersion"  # the name the fitted noise dispersion takes in table
 
 
 class Inference(Strict):
-    distance: Literal["auto", "adaptive", "euclidean", "scaled"] = Field(
+    distance: Literal["auto", "adaptive", "euclidean", "scaled", "log"] = Field(
         "auto",
         description="euclidean: raw values, large periods dominate; scaled: each observed column divided "
         "by its root mean square, so columns count alike; adaptive: each period scaled by its spread "
-        "over the generation (Prangle 2017), small periods count as much as large ones; auto: euclidean "
-        "for one observed column, scaled for several (docs/calibration.md)",
+        "over the generation (Prangle 2017), small periods count as much as large ones; log: "
+        "log(1 + value / column scale), relative errors count alike in small and large periods; "
+        "auto: euclidean for one observed column, scaled for several (docs/calibration.md)",
     )
     population_size: int = Field(100, ge=5, le=100_000)
     generations: int = Field(8, ge=1, le=100)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration.abcsmc import run_abc
+from sim.calibration.abcsmc import column_scales, observed_statistics, run_abc, statistic
 from sim.calibration.data import load_observed
 from sim.calibration.posterior import parameter_table, posterior_sample
 from sim.calibration.simulate import Simulator
@@ -106,3 +106,29 @@ def test_a_stopped_calibration_resumes_from_its_history(make_spec, good_rows, tm
     assert resumed.total_nr_simulations > first_sims
     # the first generation is kept as it was, not recomputed
     pd.testing.assert_frame_equal(resumed.get_distribution(m=0, t=0)[0], gen0)
+
+
+def test_log_statistic_by_hand():
+    x = np.array([0.0, 1.0, 9.0, -2.0])
+    np.testing.assert_allclose(statistic(x, 1.0, True), np.log1p([0.0, 1.0, 9.0, 0.0]))
+    np.testing.assert_allclose(statistic(x, 2.0, False), x / 2)
+    # a period of 60 and one of 600 each missed by half weigh about the same
+    small = statistic(np.array([60.0]), 1.0, True) - statistic(np.array([30.0]), 1.0, True)
+    large = statistic(np.array([600.0]), 1.0, True) - statistic(np.array([300.0]), 1.0, True)
+    assert small[0] == pytest.approx(large[0], rel=0.03)
+
+
+def test_log_distance_scales_by_the_smallest_positive_fitted_value(make_spec, good_rows):
+    cal = load_calibration(make_spec(good_rows), ["inference.distance=log"])
+    sim = Simulator(cal, load_observed(cal))
+    assert column_scales(sim) == {"adopters": 100.0}
+    fitted = sim.observed.loc[~sim.observed["holdout"], "adopters"].to_numpy(dtype=float)
+    np.testing.assert_allclose(observed_statistics(sim)["adopters"], np.log1p(fitted / 100.0))
+
+
+def test_recovers_parameters_with_the_log_distance(make_spec, tmp_path):
+    truth = {"p": 0.01, "q": 0.2}
+    cal = load_calibration(make_spec([f"{w},0" for w in WEEKS]), SMALL)
+    data = Simulator(cal, load_observed(cal)).simulate(truth, np.random.SeedSequence(2024))[0]
+    spec = make_spec([f"{w},{x:.0f}" for w, x in zip(WEEKS, data, strict=True)])
+    assert_recovered(*fit(spec, tmp_path, [*SMALL, "inference.distance=log"]), truth)
