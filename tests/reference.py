@@ -20,9 +20,9 @@ from sim import behaviour as bh
 from sim.channels import reach_weights
 from sim.kpis import DAILY_COLUMNS, channel_frame, daily_frame, summarize
 from sim.ledger import Ledger
-from sim.marketing import OPEN
+from sim.marketing import INTERESTED, OPEN
 from sim.network import build_network
-from sim.population import AWARE, CONSIDERING, CONVERTED, build_population, creative_anchor, offer_rate
+from sim.population import CONVERTED, build_population, creative_anchor, offer_rate
 from sim.runner import RunResult
 from sim.scenario import STAGES, Scenario
 from sim.shocks import environment, realize_shocks
@@ -132,7 +132,7 @@ class ReferenceModel(mesa.Model):
             cand = np.flatnonzero(OPEN[stage] & (so_far[:, c] < ch.frequency_cap) & (self.weights[c] > 0))
             k = min(k, cand.size)
             w = self.weights[c][cand].astype(float)
-            w[np.isin(stage[cand], (AWARE, CONSIDERING))] *= ch.interest_priority  # list favours interest
+            w[INTERESTED[stage[cand]]] *= ch.interest_priority  # the list favours customers showing interest
             chosen = rng.choice(cand, k, replace=False, p=w / w.sum()) if k else []
             for i in chosen:
                 x = self.customers[i]

@@ -57,15 +57,14 @@ class CalibrationModel:
         self.names = [p.name for p in simulator.cal.spec.fitted]
         self.fit = ~simulator.observed["holdout"].to_numpy()
         self.scale = column_scales(simulator)
+        self.log = simulator.cal.spec.distance == "log"
 
     def __call__(self, pars: dict[str, float]) -> dict[str, np.ndarray]:
         values = [float(pars[n]) for n in self.names]
         named = dict(zip(self.names, values, strict=True))
         sims = self.simulator.simulate(named, model_seed(self.root, values), only=self.fit)
-        log = self.simulator.cal.spec.distance == "log"
-        return {
-            c: statistic(sims[j, self.fit], self.scale[c], log) for j, c in enumerate(self.simulator.columns)
-        }
+        columns = self.simulator.columns
+        return {c: statistic(sims[j, self.fit], self.scale[c], self.log) for j, c in enumerate(columns)}
 
 
 def statistic(values: np.ndarray, scale: float, log: bool) -> np.ndarray:
@@ -83,19 +82,16 @@ def column_scales(simulator: Simulator) -> dict[str, float]:
     ``log`` distance (where log(1 + x) turns from absolute to relative), else 1."""
     fit = ~simulator.observed["holdout"].to_numpy()
     kind = simulator.cal.spec.distance
-    if kind == "log":
-        out = {}
-        for c in simulator.columns:
-            x = simulator.observed[c].to_numpy(dtype=float)[fit]
-            positive = x[x > 0]
-            out[c] = float(positive.min()) if positive.size else 1.0
-        return out
-    scaled = kind == "scaled"
     out = {}
     for c in simulator.columns:
         x = simulator.observed[c].to_numpy(dtype=float)[fit]
-        rms = float(np.sqrt(np.mean(x**2))) if scaled else 1.0
-        out[c] = rms if rms > 0 else 1.0
+        if kind == "scaled":
+            s = float(np.sqrt(np.mean(x**2)))
+        elif kind == "log":
+            s = float(x[x > 0].min()) if (x > 0).any() else 1.0
+        else:
+            s = 1.0
+        out[c] = s if s > 0 else 1.0
     return out
 
 
