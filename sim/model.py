@@ -131,7 +131,6 @@ class CampaignModel(mesa.Model):
         use_agents = sc.population.agents if agents is None else agents
         if use_agents:
             CustomerAgent.create_rows(self, pop.size)
-        self.offer_rate = offer_rate(sc.offer)
         self.creative_anchor = creative_anchor(sc.offer)  # NaN: the creative shows no anchor
         self.terms: OfferTerms = offer_terms(sc.offer, self.live, True)
         self._rate_chasing = np.array([s.rate_chasing for s in sc.segments], dtype=np.float32)
@@ -294,8 +293,9 @@ class CampaignModel(mesa.Model):
         if self.quota_left is not None and sc.offer.quota_visible:
             q_left = self.quota_left / max(round(sc.offer.quota / self.scale), 1)
         days_left = self.campaign_days - 1 - self.day
+        rate = offer_rate(sc.offer, env.market_shift_pp)
         return today(
-            sc, env, self.terms, days_left=days_left, quota_left_share=q_left, offer_rate=self.offer_rate,
+            sc, env, self.terms, days_left=days_left, quota_left_share=q_left, offer_rate=rate,
             creative_anchor=self.creative_anchor, misleading=sales.misleading_claim(self, env),
         )  # fmt: skip
 

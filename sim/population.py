@@ -67,10 +67,18 @@ def segment_sizes(shares: np.ndarray, n: int) -> np.ndarray:
     return sizes
 
 
-def offer_rate(offer: Offer) -> float:
+def offer_rate(offer: Offer, market_shift_pp: float = 0.0) -> float:
     """The product's own headline rate without bonus, pp a year: the expected return of a
-    non-guaranteed product, else its base rate."""
-    return offer.base_rate_pp if offer.guaranteed else offer.expected_return_pp
+    non-guaranteed product, else its base rate, moved by ``offer.rate_pass_through`` times
+    today's move of market rates since day 0.
+
+    rate = r0 + pass_through * shift. A bank's deposit rate follows money-market rates
+    only part of the way (retail interest-rate pass-through: de Bondt 2002, ECB Working
+    Paper 136, finds euro-area retail rates follow a money-market move less than one for
+    one within a month and more fully in the long run); 0 keeps the rate fixed, 1 moves it
+    one for one, so the margin over what money earns elsewhere stays the same."""
+    rate = offer.base_rate_pp if offer.guaranteed else offer.expected_return_pp
+    return rate + offer.rate_pass_through * market_shift_pp
 
 
 def creative_anchor(offer: Offer) -> float:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.population import offer_rate
 from sim.rules_schema import Action, Condition, Rule, When
 from sim.shock_kinds import SHOCK_KINDS
 
@@ -61,7 +62,7 @@ def read_state(m: CampaignModel, env: Environment, totals: dict[str, float]) -> 
         quota_used = 1 - m.quota_left / max(round(sc.offer.quota / m.scale), 1)
     rival = NO_RIVAL_GAP
     if env.competitor_rate is not None:
-        rival = env.competitor_rate - (m.offer_rate + live.bonus_bp / 100)
+        rival = env.competitor_rate - (offer_rate(sc.offer, env.market_shift_pp) + live.bonus_bp / 100)
     marketing_left = max(led.marketing_pool - led.marketing_spent, 0.0)
     state: dict[str, float | bool | str] = {
         "day": d,

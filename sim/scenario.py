@@ -70,6 +70,11 @@ class Segment(Strict):
 class Offer(Strict):
     product: Literal[PRODUCTS]  # type: ignore[valid-type]
     base_rate_pp: float = Field(0.0, ge=-5, le=50, description="rate without bonus, % a year")
+    rate_pass_through: float = Field(
+        0.0, ge=0, le=1,
+        description="share of a move in market rates (macro shocks, a replayed market_shift_pp) "
+        "the product's own rate follows",
+    )  # fmt: skip
     list_rate_pp: float | None = Field(
         None, ge=-5, le=100, description="advertised 'original' rate or price anchor, % a year"
     )

@@ -22,7 +22,7 @@ from sim.kpis import DAILY_COLUMNS, channel_frame, daily_frame, summarize
 from sim.ledger import Ledger
 from sim.marketing import INTERESTED, OPEN
 from sim.network import build_network
-from sim.population import CONVERTED, build_population, creative_anchor, offer_rate
+from sim.population import CONVERTED, build_population, creative_anchor
 from sim.runner import RunResult
 from sim.scenario import STAGES, Scenario
 from sim.shocks import environment, realize_shocks
@@ -75,7 +75,6 @@ class ReferenceModel(mesa.Model):
         self.quota0 = None if sc.offer.quota is None else max(1, round(sc.offer.quota / self.scale))
         self.quota_left, self.incentives_on, self.n_adopted = self.quota0, True, 0
         self.to_considering = sc.referral.to_stage == "considering"
-        self.offer_rate = offer_rate(sc.offer)
         self.creative_anchor = creative_anchor(sc.offer)
         self.day, self.records, self.channel_records = 0, [], []
         self.campaign_days, self.horizon = sc.calendar.days, sc.horizon  # read by the KPI layer

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim import behaviour as bh
 from sim.model import RETENTION_DAYS
-from sim.population import AWARE, CHURNED, CONSIDERING, CONVERTED, DROPPED, RETAINED, UNAWARE
+from sim.population import AWARE, CHURNED, CONSIDERING, CONVERTED, DROPPED, RETAINED, UNAWARE, offer_rate
 
 if TYPE_CHECKING:
     from tests.reference import ReferenceModel
@@ -154,7 +154,8 @@ class ReferenceCustomer(mesa.Agent):
         )
         p_loss = float(p_loss) * ((1.0 - b.misleading_risk_hidden) if m.misleading() else 1.0)
         bonus = o.bonus_bp / 100 if on else 0.0
-        good, bad = bh.offer_outcomes(m.offer_rate, bonus, extras, costs, float(loss), a.reference)
+        rate = offer_rate(o, env.market_shift_pp)
+        good, bad = bh.offer_outcomes(rate, bonus, extras, costs, float(loss), a.reference)
         value = bh.cpt_value(good, bad, min(p_loss, 1.0), a.curvature, a.loss_aversion)
         tilt = bh.frame_tilt(o.risk_level, o.guaranteed, b.frame_pivot, b.frame_span)
         shift = bh.framing_shift(o.frame == "loss", tilt, b.frame_strength)

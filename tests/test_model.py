@@ -177,3 +177,20 @@ def test_outage_complaints_come_from_everyone_who_tried_not_only_blocked_buyers(
     considering = control.loc[outage_day - 1, "considering"]
     # about outage x digital affinity x considering customers (blocked factor unused)
     assert extra < 0.05 * considering
+
+
+def test_rate_pass_through_keeps_the_margin_when_rates_move() -> None:
+    """A 1.5 pp rise in market rates from day 0 raises what money earns elsewhere. With the
+    product's rate fixed it sells less; passed through one for one, the margin is the same
+    as without the move, and so are the sales (up to float rounding in the comparisons). The
+    creative's "was" rate is a printed number that does not move, so it is taken out, and
+    references adjust at once (they follow a move at anchor_speed a day)."""
+    base = [*NO_QUOTA, "budget.total=100000000", "shocks.1.start=0", "shocks.1.duration=200"]
+    base += ["offer.list_rate_pp=50", *(f"segments.{i}.anchor_speed=1" for i in range(6))]
+    rise = [*base, "shocks.1.probability=1", "shocks.1.rate_pp=1.5"]
+    calm = mean_kpi(small(DEPOSIT, overrides=base), "conversions")
+    fixed = mean_kpi(small(DEPOSIT, overrides=rise), "conversions")
+    half = mean_kpi(small(DEPOSIT, overrides=[*rise, "offer.rate_pass_through=0.5"]), "conversions")
+    passed = mean_kpi(small(DEPOSIT, overrides=[*rise, "offer.rate_pass_through=1"]), "conversions")
+    assert fixed < half < 0.97 * passed
+    assert passed == pytest.approx(calm, rel=0.01)
