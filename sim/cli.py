@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import signal
 import sqlite3
 import sys
@@ -282,7 +283,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         quiet_unraisable()
     try:
-        return _main(args)
+        code = _main(args)
+        if argv is None:
+            sys.stdout.flush()  # now, where a reader that left can be caught, not at exit
+        return code
+    except BrokenPipeError:
+        # the reader of our output left (`| head`): say nothing, and point stdout at
+        # /dev/null so that the interpreter's own flush at exit cannot fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
         if argv is None:  # the command line, not a caller in Python
             # the command is over: a Ctrl-C now would only interrupt the interpreter's exit

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -108,3 +110,18 @@ def test_default_folders_are_fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert main(["run", SPRINT, "-n", "1", *SMALL]) == 0
     runs = sorted((tmp_path / "results").iterdir())
     assert len(runs) == 2 and runs[0] != runs[1]
+
+
+def test_a_reader_that_leaves_gets_no_traceback() -> None:
+    """`campaign-sim ... | head -1`: the pipe closes before the command writes; the
+    command ends quietly (exit 1), without a BrokenPipeError traceback."""
+    exe = Path(sys.executable).with_name("campaign-sim")
+    spec = Path(__file__).resolve().parents[1] / "calibration" / "bank_telemarketing_inflow.toml"
+    proc = subprocess.Popen(
+        [str(exe), "calibrate", str(spec), "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command has started, so its first write finds no reader
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
