@@ -78,15 +78,19 @@ def statistic(values: np.ndarray, scale: float, log: bool) -> np.ndarray:
 
 def column_scales(simulator: Simulator) -> dict[str, float]:
     """Divisor of each observed column in the distance: its root mean square over the
-    fitted periods for the ``scaled`` distance, its smallest positive fitted value for the
-    ``log`` distance (where log(1 + x) turns from absolute to relative), else 1."""
+    fitted periods for the ``scaled`` distance, ``inference.log_scale`` or else its
+    smallest positive fitted value for the ``log`` distance (where log(1 + x / s) turns from
+    absolute to relative), else 1."""
     fit = ~simulator.observed["holdout"].to_numpy()
     kind = simulator.cal.spec.distance
+    log_scale = simulator.cal.spec.inference.log_scale
     out = {}
     for c in simulator.columns:
         x = simulator.observed[c].to_numpy(dtype=float)[fit]
         if kind == "scaled":
             s = float(np.sqrt(np.mean(x**2)))
+        elif kind == "log" and log_scale is not None:
+            s = log_scale
         elif kind == "log":
             s = float(x[x > 0].min()) if (x > 0).any() else 1.0
         else:

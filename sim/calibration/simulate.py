@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.replay import schedule
-from sim.calibration.spec import DISPERSION, Calibration
+from sim.calibration.spec import DISPERSION, Calibration, Observe
 from sim.kpis import PAIRED_DAILY_COLUMNS
 from sim.loading import SpecError, apply_overrides, scenario_from_dict
 from sim.runner import run_model
@@ -96,7 +96,7 @@ class Simulator:
         data = self.scenario_dict(values)
         if not self.cal.spec.per_period:
             daily = run_model(self._validated(data, values), seed, baseline=self.paired).daily
-            return np.stack([self._by_period(daily, o.output, o.aggregate) for o in self.cal.spec.observe])
+            return np.stack([self._by_period(daily, o) for o in self.cal.spec.observe])
         out = np.full((len(self.cal.spec.observe), len(self.observed)), np.nan)
         inputs = self.cal.spec.inputs
         table = self.observed[[i.column for i in inputs]].to_numpy(dtype=float)
@@ -139,9 +139,10 @@ class Simulator:
                 ],
             ) from None
 
-    def _by_period(self, daily: pd.DataFrame, output: str, how: str) -> np.ndarray:
-        x = daily[output].to_numpy(dtype=float)
-        pos = self.day_period[: x.size]
+    def _by_period(self, daily: pd.DataFrame, o: Observe) -> np.ndarray:
+        x, how = daily[o.output].to_numpy(dtype=float), o.aggregate
+        lag = min(o.lag_days, x.size)
+        pos = np.concatenate([np.full(lag, -1), self.day_period[: x.size - lag]])
         n = len(self.observed)
         ok = pos >= 0
         if how == "last":

@@ -83,6 +83,11 @@ class Observe(Strict):
     column: str = Field(description="column of the observed data")
     output: Literal[OUTPUTS] = Field(description="model daily output it measures")  # type: ignore[valid-type]
     aggregate: Literal["sum", "mean", "last"] = Field("sum", description="model days -> one period")
+    # A log that books each outcome on its contact's date (a call's result) against a model
+    # that books it when the customer decides, a day later at the earliest.
+    lag_days: int = Field(
+        0, ge=0, le=366, description="model day d counts toward the period of day d - lag_days"
+    )
 
 
 class Input(Strict):
@@ -192,6 +197,11 @@ class Inference(Strict):
         "log(1 + value / column scale), relative errors count alike in small and large periods; "
         "auto: euclidean for one observed column, scaled for several (docs/calibration.md)",
     )
+    log_scale: float | None = Field(
+        None, gt=0,
+        description="log distance: the count s in log(1 + value / s), below which differences "
+        "count as absolute rather than relative (default: each column's smallest positive fitted value)",
+    )  # fmt: skip
     population_size: int = Field(100, ge=5, le=100_000)
     generations: int = Field(8, ge=1, le=100)
     budget: int = Field(5000, ge=10, description="maximum simulations in all")
@@ -233,6 +243,8 @@ class CalibrationSpec(Strict):
                 raise ValueError(f"{what} must be unique")
         if self.inputs and self.replay:
             raise ValueError("inputs (one run per period) and replay (one run) exclude each other")
+        if self.inputs and any(o.lag_days for o in self.observe):
+            raise ValueError("observe: lag_days needs one run for all periods (inputs run each alone)")
         if self.observation.noise != "none" and DISPERSION in {p.name for p in self.parameters}:
             raise ValueError(f"parameters: the name {DISPERSION!r} is taken by the observation noise")
         return self

@@ -47,17 +47,23 @@ def check_summary(sim: Simulator) -> list[str]:
     simulation is, all without simulating."""
     spec, obs = sim.cal.spec, sim.observed
     fit, hold = obs[~obs["holdout"]], obs[obs["holdout"]]
+    scale = spec.inference.log_scale if spec.distance == "log" else None
     lines = [
         f"data {sim.cal.data_path}: {len(obs)} periods ({spec.data.label}) "
         f"{obs['period'].iloc[0]} .. {obs['period'].iloc[-1]}; {len(fit)} fitted, {len(hold)} held out",
-        f"observed: {', '.join(f'{o.column} -> {o.output} ({o.aggregate})' for o in spec.observe)}",
+        "observed: "
+        + ", ".join(
+            f"{o.column} -> {o.output} ({o.aggregate}" + (f", {o.lag_days} day lag)" if o.lag_days else ")")
+            for o in spec.observe
+        ),
         "parameters: " + ", ".join(f"{p.name} ~ {p.prior.dist}" for p in spec.fitted),
         f"observation noise: {spec.observation.noise}"
         + (" (dispersion fitted)" if spec.observation.noise != "none" else " (only the simulation's own)"),
         f"one simulation: {sim.describe()}",
         f"inference: {spec.inference.population_size} particles, up to {spec.inference.generations} "
         f"generations, budget {spec.inference.budget:,} simulations, distance {spec.distance}"
-        + (" (auto)" if spec.inference.distance == "auto" else ""),
+        + (" (auto)" if spec.inference.distance == "auto" else "")
+        + (f", scale {scale:g}" if scale else ""),
     ]
     return lines
 

@@ -126,6 +126,15 @@ def test_log_distance_scales_by_the_smallest_positive_fitted_value(make_spec, go
     np.testing.assert_allclose(observed_statistics(sim)["adopters"], np.log1p(fitted / 100.0))
 
 
+def test_log_scale_replaces_the_smallest_positive_value(make_spec, good_rows):
+    cal = load_calibration(make_spec(good_rows), ["inference.distance=log", "inference.log_scale=10"])
+    sim = Simulator(cal, load_observed(cal))
+    assert column_scales(sim) == {"adopters": 10.0}
+    # 1 observed against 16 simulated: log(2.6 / 1.1) = 0.86 at scale 10, log(17 / 2) = 2.1 at 1
+    one = statistic(np.array([16.0]), 10.0, True) - statistic(np.array([1.0]), 10.0, True)
+    assert one[0] == pytest.approx(np.log(2.6) - np.log(1.1))
+
+
 def test_recovers_parameters_with_the_log_distance(make_spec, tmp_path):
     truth = {"p": 0.01, "q": 0.2}
     cal = load_calibration(make_spec([f"{w},0" for w in WEEKS]), SMALL)

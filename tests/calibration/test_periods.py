@@ -103,3 +103,28 @@ def test_plots_label_the_data_periods(make_spec, tmp_path):
     )
     path = predictive(bands, 0.9, tmp_path / "p.png", "year")
     assert path.is_file()
+
+
+def test_lag_days_books_each_model_day_to_the_period_of_an_earlier_day(make_spec, good_rows):
+    """Weekly periods of 28 model days, day d's output = d. Without a lag week k sums days
+    7k..7k+6; with lag_days = 1 it sums days 7k+1..7k+7 (a sale the model books the day
+    after its contact counts where the log booked the contact), and day 0 counts nowhere."""
+    daily = pd.DataFrame({"new_conversions": np.arange(28, dtype=float)})
+    plain = Simulator(*_loaded(make_spec(good_rows), []))
+    lagged = Simulator(*_loaded(make_spec(good_rows), ["observe.0.lag_days=1"]))
+    (o,) = plain.cal.spec.observe
+    np.testing.assert_allclose(plain._by_period(daily, o), [21, 70, 119, 168])
+    (o,) = lagged.cal.spec.observe
+    np.testing.assert_allclose(lagged._by_period(daily, o), [28, 77, 126, 147])  # day 28 is past the run
+
+
+def test_lag_days_needs_one_run(make_spec, good_rows):
+    spec = make_spec(good_rows, extra_top='[[inputs]]\ncolumn = "adopters"\nfield = "budget.total"\n')
+    with pytest.raises(SpecError) as err:
+        load_calibration(spec, ["observe.0.lag_days=1"])
+    assert "lag_days needs one run" in str(err.value.problems)
+
+
+def _loaded(spec, sets):
+    cal = load_calibration(spec, sets)
+    return cal, load_observed(cal)
