@@ -38,4 +38,7 @@ DAILY_COLUMNS = (
     "budget_remaining",
     "incentives_on",
     "purchases",  # new_conversions + repeat_purchases: every unit sold that day
+    # the units whose buyer's last paid contact was that day, whenever they bought (a call
+    # log's booking); filled in after the run (sim.kpis.daily_frame), NaN where not tracked
+    "purchases_by_contact_day",
 )

@@ -78,9 +78,16 @@ def daily_frame(model: CampaignModel) -> pd.DataFrame:
     # numpy columns, not from_records + loc or lists: a fraction of the time, which counts
     # in sweeps (the arrays get the dtypes pandas would infer from the lists)
     recs = model.records
-    return pd.DataFrame(
-        {c: [r[c] for r in recs] if c == "phase" else np.array([r[c] for r in recs]) for c in DAILY_COLUMNS}
-    )
+    frame = {
+        c: [r[c] for r in recs] if c == "phase" else np.array([r[c] for r in recs])
+        for c in DAILY_COLUMNS
+        if c != "purchases_by_contact_day"
+    }
+    # known only once later sales are in: a sale is credited back to its contact's day
+    credited = getattr(model, "contact_day_purchases", None)
+    days = np.array([r["day"] for r in recs], dtype=np.int64)
+    frame["purchases_by_contact_day"] = credited[days] if credited is not None else np.full(days.size, np.nan)
+    return pd.DataFrame(frame)
 
 
 def channel_frame(model: CampaignModel) -> pd.DataFrame:

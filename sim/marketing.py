@@ -79,6 +79,7 @@ def buy_contacts(m: CampaignModel, env: Environment, start: np.ndarray, rec: dic
             idx, rule.counts, pop.exposures, np.float32(ch.fatigue), wear[-1], u, ch.complaint_rate
         )
         m.last_touch[idx] = c  # last-touch attribution (sim.kpis.channel_frame)
+        m.last_touch_day[idx] = d
         cost = idx.size * unit
         m.ledger.book_channel(c, cost)
         rec["contacts"] += idx.size * scale

@@ -118,6 +118,10 @@ class CampaignModel(mesa.Model):
         self.last_touch = np.full(pop.size, -1, dtype=np.int8 if len(sc.channels) < 127 else np.int16)
         extension = sc.playbook.max_extension_days if sc.rules else 0  # rules may extend the run
         self.touch_conversions = np.zeros((max(self.horizon, sc.horizon) + extension, len(sc.channels) + 1))
+        # day of each customer's last paid contact (-1: none) and units sold credited to it:
+        # a call log books a sale on its call's date, not on the day the client decides
+        self.last_touch_day = np.full(pop.size, -1, dtype=np.int32)
+        self.contact_day_purchases = np.zeros(self.touch_conversions.shape[0])
         self.pending_invites = np.empty(0, dtype=np.int64)
         # converters of each of the last `active_days` days (one entry per day, maybe empty)
         self.recent_converters: deque[np.ndarray] = deque(maxlen=max(sc.referral.active_days, 1))

@@ -115,8 +115,13 @@ def record_sales(
     m: CampaignModel, idx: np.ndarray, amount: np.ndarray, unsuitable: np.ndarray, env: Environment, rec: dict
 ) -> None:
     """Money in and the conduct side of sales ``idx``: balance, new money, mis-selling and
-    the complaints they draw."""
+    the complaints they draw; each unit is also credited to the day of its buyer's last
+    paid contact (``purchases_by_contact_day``: a call log books a sale on its call's date)."""
     sc, pop, scale = m.sc, m.pop, m.scale
+    touched = m.last_touch_day[idx]
+    touched = touched[touched >= 0]
+    if touched.size:
+        m.contact_day_purchases += np.bincount(touched, minlength=m.contact_day_purchases.size) * scale
     rec["new_balance"] += float(amount.sum()) * scale
     rec["new_money"] += float((amount * pop.new_money[idx]).sum()) * scale
     rec["mis_selling"] += float(unsuitable.sum()) * scale

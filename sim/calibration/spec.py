@@ -69,11 +69,15 @@ class Parameter(Strict):
     prior: Prior
     truth: float | None = Field(None, description="known value (synthetic data), shown in reports")
     complement: str | None = Field(None, description="field set to 1 - value (two shares summing to 1)")
+    also: tuple[str, ...] = Field(
+        (), description="more fields set to the same value (one parameter shared by channels or segments)"
+    )
 
     def edits(self, value: float, integer: bool = False) -> list[str]:
         """``--set`` style edits that put ``value`` into the scenario (rounded to the
         nearest whole number for an integer field: its prior is then an integer prior)."""
-        out = [f"{self.field}={round(float(value))}" if integer else f"{self.field}={float(value)!r}"]
+        shown = f"{round(float(value))}" if integer else f"{float(value)!r}"
+        out = [f"{f}={shown}" for f in (self.field, *self.also)]
         if self.complement is not None:
             out.append(f"{self.complement}={1.0 - float(value)!r}")
         return out
@@ -315,6 +319,8 @@ def load_calibration(path: str | Path, overrides: Iterable[str] = ()) -> Calibra
         problems += _check_field(cal, f"parameters[{i}].field", p.field)
         if p.complement is not None:
             problems += _check_field(cal, f"parameters[{i}].complement", p.complement)
+        for j, f in enumerate(p.also):
+            problems += _check_field(cal, f"parameters[{i}].also[{j}]", f)
         if not problems:
             for end, value in zip(("low", "high"), _prior_ends(p.prior), strict=True):
                 problems += _check_value(cal, f"parameters[{i}].prior", p, value, f"prior's {end} end")

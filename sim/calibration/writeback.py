@@ -31,7 +31,8 @@ def posterior_draws(cal: Calibration, sample: pd.DataFrame, n: int = DRAWS) -> p
     out = {}
     for p in cal.spec.parameters:
         x = rows[p.name].to_numpy(dtype=float)
-        out[p.field] = np.round(x) if p.name in cal.integer else x
+        for f in (p.field, *p.also):
+            out[f] = np.round(x) if p.name in cal.integer else x
         if p.complement is not None:
             out[p.complement] = 1.0 - x
     return pd.DataFrame(out)

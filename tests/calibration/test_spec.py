@@ -108,3 +108,37 @@ def test_per_period_inputs_are_written_into_each_run():
     out = sim.simulate(values, np.random.SeedSequence(3), only=only)
     assert np.isnan(out[0, ~only]).all()
     assert 0 < out[0, only][0] <= 715
+
+
+TIED = """
+[[parameters]]
+name = "tied"
+field = "segments.0.anchor_speed"
+also = ["{also}"]
+prior = {{ dist = "uniform", low = 0.1, high = 0.9 }}
+"""
+
+
+def test_also_puts_one_value_into_several_fields(make_spec, good_rows):
+    import pandas as pd
+
+    from sim.calibration.writeback import posterior_draws
+
+    spec = make_spec(good_rows)
+    spec.write_text(spec.read_text() + TIED.format(also="segments.0.anchor_weight"))
+    cal = load_calibration(spec)
+    values = {"p": 0.01, "q": 0.1, "tied": 0.37}
+    segment = Simulator(cal, load_observed(cal)).scenario_dict(values)["segments"][0]
+    assert (segment["anchor_speed"], segment["anchor_weight"]) == (0.37, 0.37)
+    sample = pd.DataFrame({"p": [0.01, 0.02], "q": [0.1, 0.2], "tied": [0.25, 0.75], "weight": [0.5, 0.5]})
+    draws = posterior_draws(cal, sample, n=20)
+    assert (draws["segments.0.anchor_speed"] == draws["segments.0.anchor_weight"]).all()
+    assert set(draws["segments.0.anchor_weight"]) == {0.25, 0.75}
+
+
+def test_a_mistyped_also_field_is_named(make_spec, good_rows):
+    spec = make_spec(good_rows)
+    spec.write_text(spec.read_text() + TIED.format(also="segments.0.anchor_wieght"))
+    with pytest.raises(SpecError) as err:
+        load_calibration(spec)
+    assert any(p.startswith("parameters[2].also[0]: 'segments.0.anchor_wieght'") for p in err.value.problems)
