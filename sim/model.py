@@ -153,11 +153,12 @@ class CampaignModel(mesa.Model):
     def step(self) -> None:
         sc, pop, d = self.sc, self.pop, self.day
         env = environment(sc, self.shocks, d, self.campaign_days)
+        apply_schedule(sc, d, env)  # campaign replay: the log's inputs for today, seen by rules too
         if self.rulebook.rules and self.rulebook.evaluate(self, env):
             env = environment(sc, self.shocks, d, self.campaign_days)  # the campaign may have ended
+            apply_schedule(sc, d, env)
         for name in self.paused:
             env.channel_open[name] = False
-        apply_schedule(sc, d, env)  # campaign replay: the log's inputs for today
         self.terms = offer_terms(sc.offer, self.live, self.ledger.incentives_on)
         self.today = self.journey_day(env)
         start = pop.stage.copy()

@@ -359,3 +359,25 @@ def test_experiment_factors_reach_rule_thresholds_and_action_sizes() -> None:
     wrong = {"bad": Factor(role="lever", path="rules.0.when.treshold", low=0, high=1)}
     problems = check_factors(spec.model_copy(update={"factors": wrong}), base)
     assert problems and "unknown scenario field" in problems[0]
+
+
+def test_rules_see_todays_replayed_rival_rate_and_market_move() -> None:
+    """A replayed rival rate and market move are part of the day's state the rules read:
+    our rate 1.55 + 0.35 bonus = 1.9 against a rival at 3.0 from day 5 (gap 1.1); from
+    day 10 the market falls 1 pp and, at full pass-through, so does our rate (gap 2.1)."""
+    data = raw(DEPOSIT, size=500, observation=0)
+    data["shocks"] = []  # the replayed rival is the only one
+    data["offer"]["rate_pass_through"] = 1.0
+    data["schedule"] = {
+        "competitor_rate_pp": [0.5] * 5 + [3.0],  # a rival far behind us, then ahead
+        "market_shift_pp": [0.0] * 10 + [-1.0],
+    }
+    rules = [
+        {"name": "rival_ahead", "when": {"state": "rival_gap_pp", "op": ">", "value": 1.0}, "actions": NOOP},
+        {"name": "far_ahead", "when": {"state": "rival_gap_pp", "op": ">", "value": 2.0}, "actions": NOOP},
+    ]
+    sc = scenario_from_dict(with_rules(data, rules))
+    res = run_model(sc, seed=4, baseline=False)
+    days = sc.calendar.days
+    assert fired_days(res, "rival_ahead") == list(range(5, days))
+    assert fired_days(res, "far_ahead") == list(range(10, days))
