@@ -21,8 +21,8 @@ import pyabc
 from joblib import Parallel, delayed
 from pyabc.sampler import Sampler
 
-from sim.calibration.simulate import Simulator
-from sim.calibration.spec import Prior
+from sim.calibration.simulate import Simulator, log_likelihood
+from sim.calibration.spec import DISPERSION, Prior
 from sim.lifeline import interrupted, lifeline, watch_parent
 
 MODEL, SAMPLER = 0, 1  # first spawn-key element: which stream a seed belongs to
@@ -58,13 +58,50 @@ class CalibrationModel:
         self.fit = ~simulator.observed["holdout"].to_numpy()
         self.scale = column_scales(simulator)
         self.log = simulator.cal.spec.distance == "log"
+        # the likelihood compares the data with the simulated market itself; its noise
+        # enters through the likelihood, not as a draw
+        self.likelihood = simulator.cal.spec.inference.acceptance == "likelihood"
 
     def __call__(self, pars: dict[str, float]) -> dict[str, np.ndarray]:
         values = [float(pars[n]) for n in self.names]
         named = dict(zip(self.names, values, strict=True))
-        sims = self.simulator.simulate(named, model_seed(self.root, values), only=self.fit)
+        seed = model_seed(self.root, values)
+        sims = self.simulator.simulate(named, seed, only=self.fit, noisy=not self.likelihood)
         columns = self.simulator.columns
+        if self.likelihood:
+            return {c: sims[j, self.fit] for j, c in enumerate(columns)}
         return {c: statistic(sims[j, self.fit], self.scale[c], self.log) for j, c in enumerate(columns)}
+
+
+class ObservationKernel(pyabc.StochasticKernel):
+    """The observation model's log-likelihood of the observed series given a simulated
+    one, summed over observed columns, with the particle's own fitted dispersion."""
+
+    def __init__(self, noise: str) -> None:
+        super().__init__(ret_scale=pyabc.distance.SCALE_LOG)
+        self.noise = noise
+
+    def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
+        dispersion = float(par[DISPERSION])
+        return sum(log_likelihood(x_0[c], x[c], self.noise, dispersion) for c in sorted(x_0))
+
+
+class ResumableTemperature(pyabc.Temperature):
+    """pyabc's temperature schedule, continued across a resume. pyabc hands the schedule
+    the number of generations still to run but the absolute generation index, and does
+    not reload the stored temperatures; so a resumed run restarted from a fresh (often
+    higher) temperature and was forced to 1 one generation later, at an acceptance rate
+    that no budget could pay. ``stored`` (generation -> temperature, set after loading)
+    keeps the schedule going down from where it stopped, towards 1 at the last generation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: dict[int, float] = {}
+
+    def initialize(self, t, get_weighted_distances, get_all_records, max_nr_populations, acceptor_config):
+        self.temperatures.update(self.stored)
+        last = t + max_nr_populations  # the absolute end the schemes count towards
+        super().initialize(t, get_weighted_distances, get_all_records, last, acceptor_config)
 
 
 def statistic(values: np.ndarray, scale: float, log: bool) -> np.ndarray:
@@ -101,9 +138,11 @@ def column_scales(simulator: Simulator) -> dict[str, float]:
 
 def observed_statistics(simulator: Simulator) -> dict[str, np.ndarray]:
     fit = ~simulator.observed["holdout"].to_numpy()
+    observed = simulator.observed
+    if simulator.cal.spec.inference.acceptance == "likelihood":
+        return {c: observed[c].to_numpy(dtype=float)[fit] for c in simulator.columns}
     scale = column_scales(simulator)
     log = simulator.cal.spec.distance == "log"
-    observed = simulator.observed
     return {c: statistic(observed[c].to_numpy(dtype=float)[fit], scale[c], log) for c in simulator.columns}
 
 
@@ -223,17 +262,36 @@ def run_abc(
     priors = pyabc.Distribution(**{p.name: prior_rv(p.prior) for p in spec.fitted})
     cap = budget if budget is not None else inf.budget
     sampler = SeededSampler(spec.seed, jobs, backend, inf.batch, on_done, budget=cap)
+    likelihood = inf.acceptance == "likelihood"
+    if likelihood:
+        # stochastic acceptance (Wilkinson 2013) with the likelihood tempered from a
+        # temperature pyabc picks for its first generation down to 1, the exact posterior
+        # under the observation model (pyabc's default schemes: acceptance rate, decay)
+        tempered = {
+            "distance_function": ObservationKernel(spec.observation.noise),
+            "eps": ResumableTemperature(),
+            # the normalising density scaled down once acceptance falls below 10%, the
+            # excess corrected by importance weights: one simulation's own randomness makes
+            # the likelihood noisy, and a bare maximum accepts almost nothing near 1
+            "acceptor": pyabc.StochasticAcceptor(pdf_norm_method=pyabc.acceptor.ScaledPDFNorm()),
+        }
+    else:
+        tempered = {"distance_function": distance(spec.distance)}
     abc = pyabc.ABCSMC(
         CalibrationModel(simulator, spec.seed),
         priors,
-        distance(spec.distance),
         population_size=inf.population_size,
         sampler=sampler,
+        **tempered,
     )
     url = f"sqlite:///{db.resolve()}"
     resume = db.exists()
     if resume:
         abc.load(url, 1)
+        if likelihood:
+            pops = abc.history.get_all_populations()
+            kept = pops[pops["t"] >= 0]
+            abc.eps.stored = dict(zip(kept["t"].astype(int), kept["epsilon"].astype(float), strict=True))
     else:
         abc.new(url, observed_statistics(simulator))
     done = abc.history.max_t + 1 if resume else 0
@@ -244,7 +302,8 @@ def run_abc(
     try:
         with lifeline(backend):  # workers exit if this process dies
             history = abc.run(
-                minimum_epsilon=inf.min_epsilon,
+                # a temperature stops at 1 (pyabc's default for it), a tolerance at min_epsilon
+                minimum_epsilon=None if likelihood else inf.min_epsilon,
                 max_nr_populations=inf.generations - done,
                 min_acceptance_rate=inf.min_acceptance_rate,
             )

@@ -206,6 +206,7 @@ def _run(args: argparse.Namespace, cal, sim, folder: Path):
 
 
 def _summary(cal, out, folder: Path) -> None:
+    from sim.calibration.report import final_state
 
     level = cal.spec.predictive.level
     abc = out.abc
@@ -214,6 +215,8 @@ def _summary(cal, out, folder: Path) -> None:
         f"{cal.spec.name}: {abc['generations']} generations, {abc['simulations_this_run']:,} simulations "
         f"this run{stop if abc['stopped_by_budget'] else ''} -> {folder}"
     )
+    if abc.get("acceptance") == "likelihood":
+        print(f"  {final_state(abc)}")
     for r in out.parameters.itertuples(index=False):
         truth = (
             "" if r.covered is None else f"  (truth {r.truth:.4g}, {'covered' if r.covered else 'MISSED'})"

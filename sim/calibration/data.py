@@ -74,6 +74,18 @@ def load_observed(cal: Calibration) -> pd.DataFrame:
     out.insert(2, "holdout", _holdout_mask(cal, out["period"]))
     if out["holdout"].all():
         raise SpecError(cal.source, [f"holdout.start: {spec.holdout.start} leaves no period to fit"])
+    if spec.inference.acceptance == "likelihood" and spec.observation.noise == "lognormal":
+        # a log-normal record is never 0 or below: its likelihood would be zero for every simulation
+        fit = out[~out["holdout"]]
+        bad = [
+            f"column {c!r}, row {r}: {v:g} cannot be recorded under lognormal noise (positive values only); "
+            "use observation.noise = 'negbin' for counts with zeros"
+            for c in observed
+            for r, v in zip(fit["row"], fit[c], strict=True)
+            if v <= 0
+        ]
+        if bad:
+            raise SpecError(str(path), bad[:MAX_LISTED])
     return out
 
 

@@ -22,6 +22,17 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0)
 
 
+def final_state(abc: dict) -> str:
+    """How the last generation's tolerance reads: a distance's epsilon, or the likelihood's
+    temperature and whether it reached the posterior (1) or stopped tempered above it."""
+    if abc.get("acceptance") != "likelihood":
+        return f"final epsilon {abc['epsilon']:.4g}"
+    t = abc["epsilon"]
+    if t <= 1 + 1e-9:
+        return "final temperature 1 (the posterior under the observation model)"
+    return f"final temperature {t:.3g} (stopped tempered: wider than the posterior; raise the budget)"
+
+
 def write_report(
     folder: Path,
     manifest: dict,
@@ -41,7 +52,7 @@ def write_report(
         f"<p>{html.escape(spec['description'])}</p>",
         f"<p class='note'>scenario {html.escape(str(manifest['scenario_file']))}; data "
         f"{html.escape(str(manifest['data_file']))}; ABC-SMC (pyabc) with {abc['generations']} generations, "
-        f"{abc['simulations']:,} simulations, final epsilon {abc['epsilon']:.4g}; seed {spec['seed']}; "
+        f"{abc['simulations']:,} simulations, {html.escape(final_state(abc))}; seed {spec['seed']}; "
         f"git {html.escape(manifest['git_revision'])}</p>",
         f"<h2>Posterior parameters (median, {level:.0%} credible interval)</h2>",
         _table(parameters),
@@ -61,7 +72,9 @@ def write_report(
         "<p class='note'>coverage: share of observed periods inside the band; the held-out periods "
         f"were not fitted, so their coverage near {level:.0%} means an honest forecast.</p>",
         _table(coverage),
-        "<h2>ABC tolerance by generation</h2>",
+        "<h2>ABC tolerance by generation</h2>"
+        if abc.get("acceptance") != "likelihood"
+        else "<h2>Likelihood temperature by generation</h2>",
         embed_png(plots["epsilons"]),
         "<p class='note'>files: posterior.parquet (weighted sample), parameters.csv, correlations.csv, "
         "predictive.parquet, "

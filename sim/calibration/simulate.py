@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import gammaln
 
 from sim.calibration.replay import schedule
 from sim.calibration.spec import DISPERSION, Calibration, Observe
@@ -75,17 +76,23 @@ class Simulator:
         return f"one run of {sc.horizon} model days ({used} of them in observed periods{replay}), {who}"
 
     def simulate(
-        self, values: dict[str, float], seed: np.random.SeedSequence, only: np.ndarray | None = None
+        self,
+        values: dict[str, float],
+        seed: np.random.SeedSequence,
+        only: np.ndarray | None = None,
+        noisy: bool = True,
     ) -> np.ndarray:
         """Array (observed column, period) for parameter ``values`` (by parameter name).
         Per-period runs skip periods outside the boolean mask ``only`` (left NaN); each
-        period keeps its own seed, so the mask never changes the others' numbers."""
+        period keeps its own seed, so the mask never changes the others' numbers. With
+        ``noisy=False`` the simulated market itself, before the observation noise (what a
+        likelihood compares with the data)."""
         noise = self.cal.spec.observation.noise
         if noise != "none":
             values = dict(values)
             dispersion = values.pop(DISPERSION)
         clean = self._simulate(values, seed, only)
-        if noise == "none":
+        if noise == "none" or not noisy:
             return clean
         rng = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, NOISE)))
         return observe_with_noise(clean, noise, dispersion, rng)
@@ -172,6 +179,36 @@ def observe_with_noise(
     else:
         out = m * np.exp(dispersion * rng.standard_normal(m.shape) - dispersion**2 / 2)
     return np.where(ok, out, np.nan)
+
+
+MEAN_FLOOR = 1e-6  # a simulated zero against a recorded count: very unlikely, not impossible
+
+
+def log_likelihood(observed: np.ndarray, mean: np.ndarray, noise: str, dispersion: float) -> float:
+    """log p(observed | simulated mean) under the observation model, summed over periods
+    (the likelihood the ``likelihood`` acceptance tempers; Wilkinson 2013).
+
+    ``negbin`` (mean mu, r = 1 / dispersion; Hilbe 2011, eq. 5.11):
+    ``lgamma(y + r) - lgamma(r) - lgamma(y + 1) + r log(r / (r + mu)) + y log(mu / (r + mu))``,
+    read for any y >= 0 (a scaled count need not be whole). ``lognormal`` (sigma =
+    dispersion, the mean-preserving error of :func:`observe_with_noise`): log y is normal
+    with mean ``log mu - sigma^2 / 2`` and sd sigma, so
+    ``-log y - log(sigma sqrt(2 pi)) - (log y - log mu + sigma^2 / 2)^2 / (2 sigma^2)``.
+    Means below ``MEAN_FLOOR`` count as that floor, so one empty simulated period costs
+    much but not everything."""
+    y = np.asarray(observed, dtype=float)
+    mu = np.maximum(np.asarray(mean, dtype=float), MEAN_FLOOR)
+    if noise == "negbin":
+        r = 1.0 / dispersion
+        terms = (
+            gammaln(y + r) - gammaln(r) - gammaln(y + 1)
+            + r * (np.log(r) - np.log(r + mu)) + y * (np.log(mu) - np.log(r + mu))
+        )  # fmt: skip
+    else:
+        s = dispersion
+        z = (np.log(y) - np.log(mu) + s**2 / 2) / s
+        terms = -np.log(y) - np.log(s * np.sqrt(2 * np.pi)) - z**2 / 2
+    return float(terms.sum())
 
 
 def _aggregate(x: np.ndarray, how: str) -> float:

@@ -211,6 +211,13 @@ class Inference(Strict):
     budget: int = Field(5000, ge=10, description="maximum simulations in all")
     min_acceptance_rate: float = Field(0.02, ge=0, le=1, description="stop when acceptance falls below")
     min_epsilon: float = Field(0.0, ge=0)
+    acceptance: Literal["distance", "likelihood"] = Field(
+        "distance",
+        description="distance: accept a simulation whose noisy series lies within the generation's "
+        "tolerance of the data; likelihood: accept with probability given by the observation model's "
+        "likelihood of the data, tempered down to 1 (pyabc's stochastic acceptor, Wilkinson 2013), so "
+        "the fitted dispersion measures how far the data scatter around the model (docs/calibration.md)",
+    )
     batch: int | None = Field(None, ge=1, description="evaluations per parallel round (default 4x jobs)")
 
 
@@ -249,6 +256,11 @@ class CalibrationSpec(Strict):
             raise ValueError("inputs (one run per period) and replay (one run) exclude each other")
         if self.inputs and any(o.lag_days for o in self.observe):
             raise ValueError("observe: lag_days needs one run for all periods (inputs run each alone)")
+        if self.inference.acceptance == "likelihood" and self.observation.noise == "none":
+            raise ValueError(
+                "inference.acceptance = 'likelihood' needs an observation model: "
+                "set observation.noise to 'negbin' (counts) or 'lognormal' (amounts)"
+            )
         if self.observation.noise != "none" and DISPERSION in {p.name for p in self.parameters}:
             raise ValueError(f"parameters: the name {DISPERSION!r} is taken by the observation noise")
         return self

@@ -61,9 +61,14 @@ def check_summary(sim: Simulator) -> list[str]:
         + (" (dispersion fitted)" if spec.observation.noise != "none" else " (only the simulation's own)"),
         f"one simulation: {sim.describe()}",
         f"inference: {spec.inference.population_size} particles, up to {spec.inference.generations} "
-        f"generations, budget {spec.inference.budget:,} simulations, distance {spec.distance}"
-        + (" (auto)" if spec.inference.distance == "auto" else "")
-        + (f", scale {scale:g}" if scale else ""),
+        f"generations, budget {spec.inference.budget:,} simulations, "
+        + (
+            f"{spec.observation.noise} likelihood tempered down to 1 (stochastic acceptance)"
+            if spec.inference.acceptance == "likelihood"
+            else f"distance {spec.distance}"
+            + (" (auto)" if spec.inference.distance == "auto" else "")
+            + (f", scale {scale:g}" if scale else "")
+        ),
     ]
     return lines
 
@@ -128,7 +133,8 @@ def calibrate(
         },
         "abc": {
             "generations": int(history.max_t + 1),
-            "distance": spec.distance,
+            "acceptance": spec.inference.acceptance,
+            "distance": spec.distance if spec.inference.acceptance == "distance" else None,
             "simulations": int(history.total_nr_simulations),
             "simulations_this_run": int(stats["simulations_run"]),
             "stopped_by_budget": bool(stats["stopped_by_budget"]),

@@ -3,10 +3,13 @@ cap, and no half-written result folder after a failure."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sim.calibration.abcsmc import BudgetTooSmall, run_abc
 from sim.calibration.data import load_observed
+from sim.calibration.report import final_state
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import load_calibration
 from sim.cli import main
@@ -47,3 +50,38 @@ def test_too_small_a_budget_leaves_no_folder(make_spec, good_rows, tmp_path, cap
     assert main(["calibrate", str(make_spec(good_rows)), "--budget", "5", "--out", str(out)]) == 2
     assert "ran out before the first ABC generation" in capsys.readouterr().err
     assert not out.exists() and not (tmp_path / "out.partial").exists()
+
+
+LIKELIHOOD = ["--set", "observation.noise=negbin", "--set", "inference.acceptance=likelihood"]
+
+
+def test_check_names_the_likelihood(make_spec, good_rows, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["calibrate", str(make_spec(good_rows)), "--check", *LIKELIHOOD]) == 0
+    assert "negbin likelihood tempered down to 1 (stochastic acceptance)" in capsys.readouterr().out
+
+
+def test_likelihood_without_observation_model_is_refused(make_spec, good_rows, capsys):
+    args = ["calibrate", str(make_spec(good_rows)), "--check", "--set", "inference.acceptance=likelihood"]
+    assert main(args) == 2
+    assert "needs an observation model" in capsys.readouterr().err
+
+
+def test_likelihood_run_reports_its_temperature(make_spec, good_rows, tmp_path, capsys):
+    out = tmp_path / "out"
+    tiny = ["--set", "inference.population_size=10", "--set", "inference.generations=2"]
+    tiny += ["--set", "predictive.draws=5"]
+    assert main(["calibrate", str(make_spec(good_rows)), "--out", str(out), *LIKELIHOOD, *tiny]) == 0
+    said = capsys.readouterr().out
+    assert "final temperature" in said
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["abc"]["acceptance"] == "likelihood" and manifest["abc"]["distance"] is None
+    assert all(t >= 1 for t in manifest["abc"]["epsilons"])
+    assert "Likelihood temperature by generation" in (out / "report.html").read_text()
+
+
+def test_final_state_reads_a_temperature():
+    assert final_state({"acceptance": "distance", "epsilon": 0.25}) == "final epsilon 0.25"
+    posterior = final_state({"acceptance": "likelihood", "epsilon": 1.0})
+    assert posterior.startswith("final temperature 1 (the posterior")
+    assert "stopped tempered" in final_state({"acceptance": "likelihood", "epsilon": 5.8})
