@@ -105,9 +105,32 @@ def correlations(sample: pd.DataFrame, spec: CalibrationSpec) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["a", "b", "correlation", "ridge"])
 
 
-def identifiability_lines(table: pd.DataFrame, corr: pd.DataFrame) -> list[str]:
-    """Plain-language warnings: weakly identified parameters and ridges."""
-    out = [
+FEW_PARTICLES = 0.25  # effective share of the particles below which the posterior is flagged
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` of importance weights: the
+    number of equally weighted particles carrying the same information (Kish 1965;
+    n for equal weights, 1 when one particle holds all the weight)."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.square(w).sum())
+
+
+def identifiability_lines(
+    table: pd.DataFrame, corr: pd.DataFrame, sample: pd.DataFrame | None = None
+) -> list[str]:
+    """Plain-language warnings: a posterior resting on few particles (``sample``'s
+    weights), weakly identified parameters and ridges."""
+    out = []
+    if sample is not None:
+        ess, n = effective_sample_size(sample["weight"]), len(sample)
+        if ess < FEW_PARTICLES * n:
+            out.append(
+                f"the posterior rests on {ess:.1f} effective particles of {n} (a few carry most of the "
+                "weight): its intervals are too narrow and its correlations unreliable; raise "
+                "inference.population_size"
+            )
+    out += [
         f"{r.parameter}: posterior {r.width_ratio:.0%} as wide as its prior: the data barely inform it"
         for r in table.itertuples(index=False)
         if r.weak

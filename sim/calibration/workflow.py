@@ -13,7 +13,13 @@ import pyabc
 from sim.calibration.abcsmc import run_abc
 from sim.calibration.data import load_observed
 from sim.calibration.plots import all_plots
-from sim.calibration.posterior import correlations, identifiability_lines, parameter_table, posterior_sample
+from sim.calibration.posterior import (
+    correlations,
+    effective_sample_size,
+    identifiability_lines,
+    parameter_table,
+    posterior_sample,
+)
 from sim.calibration.predictive import bands, coverage, predictive_draws
 from sim.calibration.report import write_report
 from sim.calibration.simulate import Simulator
@@ -100,7 +106,7 @@ def calibrate(
     sample = posterior_sample(history)
     table = parameter_table(sample, spec, level)
     corr = correlations(sample, spec)
-    warnings = identifiability_lines(table, corr)
+    warnings = identifiability_lines(table, corr, sample)
     draws = predictive_draws(sim, sample, spec.predictive.draws, spec.seed, jobs, backend, on_draw)
     b = bands(draws, sim.observed, level)
     cov = coverage(b, level)
@@ -140,6 +146,7 @@ def calibrate(
             "stopped_by_budget": bool(stats["stopped_by_budget"]),
             "epsilon": float(pops["epsilon"].iloc[-1]),
             "epsilons": [float(e) for e in pops["epsilon"]],
+            "effective_particles": effective_sample_size(sample["weight"]),
         },
         **provenance(),
         "spec": spec.model_dump(mode="json"),

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sim.calibration.posterior import (
     correlations,
+    effective_sample_size,
     identifiability_lines,
     parameter_table,
     prior_quantiles,
@@ -50,3 +51,27 @@ def test_flags_weak_parameters_and_ridges(make_spec, good_rows):
     assert (
         lines[0].startswith("p: posterior 10") and "as wide as its prior" in lines[0] and "ridge" in lines[1]
     )
+
+
+def test_effective_sample_size_by_hand():
+    assert effective_sample_size(np.full(100, 0.01)) == pytest.approx(100)
+    assert effective_sample_size(np.array([1.0, 0, 0, 0])) == pytest.approx(1)
+    # weights 3, 1: 16 / 10
+    assert effective_sample_size(np.array([0.75, 0.25])) == pytest.approx(1.6)
+
+
+@given(st.lists(st.floats(1e-6, 1.0), min_size=1, max_size=50))
+def test_effective_sample_size_lies_between_one_and_n(w):
+    ess = effective_sample_size(np.array(w))
+    assert 1 - 1e-9 <= ess <= len(w) + 1e-9
+
+
+def test_a_posterior_on_few_particles_is_flagged(make_spec, good_rows):
+    spec = load_calibration(make_spec(good_rows)).spec
+    rng = np.random.default_rng(1)
+    even = pd.DataFrame({"p": rng.uniform(0.01, 0.02, 100), "q": rng.uniform(0.1, 0.2, 100), "weight": 0.01})
+    table, corr = parameter_table(even, spec, 0.9), correlations(even, spec)
+    assert not any("effective particles" in line for line in identifiability_lines(table, corr, even))
+    skewed = even.assign(weight=np.r_[0.9, np.full(99, 0.1 / 99)])
+    lines = identifiability_lines(table, corr, skewed)
+    assert lines[0].startswith("the posterior rests on 1.2 effective particles of 100")
