@@ -328,7 +328,8 @@ def test_processes_started_with_interrupts_deferred_never_see_ctrl_c() -> None:
 
 
 _DEL_INTERRUPTED = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal gives it, not inherited
 {install}
 
 class Collected:
