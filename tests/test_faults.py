@@ -338,7 +338,7 @@ class Collected:
 
 try:
     Collected()  # collected at once: Python can only print what its finaliser raised
-    deadline = time.monotonic() + 30  # the re-raise comes from a timer thread: late when loaded
+    deadline = time.monotonic() + {wait}  # the re-raise comes from a timer thread: late when loaded
     while time.monotonic() < deadline:
         pass
     print("went on")
@@ -355,7 +355,7 @@ def test_a_ctrl_c_inside_a_finaliser_interrupts_the_command_without_a_traceback(
 
     install = "from sim.lifeline import quiet_unraisable; quiet_unraisable()" if hooked else ""
     out = subprocess.run(
-        [sys.executable, "-c", _DEL_INTERRUPTED.format(install=install)],
+        [sys.executable, "-c", _DEL_INTERRUPTED.format(install=install, wait=30 if hooked else 5)],
         capture_output=True, text=True, timeout=60, cwd=faults.ROOT,
     )  # fmt: skip
     if hooked:
