@@ -116,6 +116,9 @@ def effective_sample_size(weights: np.ndarray) -> float:
     return float(w.sum() ** 2 / np.square(w).sum())
 
 
+MAX_RIDGES = 5  # strongest ridges spelled out; the rest are counted
+
+
 def identifiability_lines(
     table: pd.DataFrame, corr: pd.DataFrame, sample: pd.DataFrame | None = None
 ) -> list[str]:
@@ -135,12 +138,16 @@ def identifiability_lines(
         for r in table.itertuples(index=False)
         if r.weak
     ]
+    ridges = corr[corr["ridge"]]
+    ridges = ridges.reindex(ridges["correlation"].abs().sort_values(ascending=False).index)
     out += [
         f"{r.a} x {r.b}: posterior correlation {r.correlation:+.2f}: the data trade one against the "
         "other (a ridge); read them together, not one by one"
-        for r in corr.itertuples(index=False)
-        if r.ridge
+        for r in ridges.head(MAX_RIDGES).itertuples(index=False)
     ]
+    if len(ridges) > MAX_RIDGES:
+        # a posterior on a few particles makes nearly every pair look like a ridge
+        out.append(f"{len(ridges) - MAX_RIDGES} more ridges, weaker: correlations.csv")
     return out
 
 

@@ -75,3 +75,16 @@ def test_a_posterior_on_few_particles_is_flagged(make_spec, good_rows):
     skewed = even.assign(weight=np.r_[0.9, np.full(99, 0.1 / 99)])
     lines = identifiability_lines(table, corr, skewed)
     assert lines[0].startswith("the posterior rests on 1.2 effective particles of 100")
+
+
+def test_only_the_strongest_ridges_are_spelled_out():
+    """A bank posterior on 3 effective particles made 40 of 66 pairs ridges; the summary
+    names the five strongest, by absolute correlation, and counts the rest."""
+    rows = [(f"a{i}", f"b{i}", c, True) for i, c in enumerate([0.71, -0.99, 0.8, 0.75, -0.9, 0.72, 0.85])]
+    corr = pd.DataFrame(rows, columns=["a", "b", "correlation", "ridge"])
+    corr.loc[len(corr)] = ["x", "y", 0.1, False]
+    table = pd.DataFrame({"parameter": [], "width_ratio": [], "weak": []})
+    lines = identifiability_lines(table, corr)
+    named = [line.split(":")[0] for line in lines[:5]]
+    assert named == ["a1 x b1", "a4 x b4", "a6 x b6", "a2 x b2", "a3 x b3"]
+    assert lines[5] == "2 more ridges, weaker: correlations.csv" and len(lines) == 6
