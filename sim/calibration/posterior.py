@@ -138,8 +138,7 @@ def identifiability_lines(
         for r in table.itertuples(index=False)
         if r.weak
     ]
-    ridges = corr[corr["ridge"]]
-    ridges = ridges.reindex(ridges["correlation"].abs().sort_values(ascending=False).index)
+    ridges = corr[corr["ridge"]].sort_values("correlation", key=abs, ascending=False, kind="stable")
     out += [
         f"{r.a} x {r.b}: posterior correlation {r.correlation:+.2f}: the data trade one against the "
         "other (a ridge); read them together, not one by one"
