@@ -253,14 +253,23 @@ def run_abc(
     generations, budget, acceptance-rate or epsilon limit of the spec is reached.
 
     ``budget`` (default ``inference.budget``) caps the simulations of this call, hard: a
-    resumed history's earlier simulations do not count against it. A generation the
+    resumed history's earlier simulations do not count against it, and
+    ``population_size x inference.moves`` of it is kept for the moves
+    (:mod:`sim.calibration.moves`) that follow. A generation the
     budget cuts short is discarded (the posterior is the last complete generation);
     :class:`BudgetTooSmall` when not even the first one completes. ``stats`` (a dict) gets
     ``simulations_run`` (this call's) and ``stopped_by_budget``."""
     spec = simulator.cal.spec
     inf = spec.inference
     priors = pyabc.Distribution(**{p.name: prior_rv(p.prior) for p in spec.fitted})
-    cap = budget if budget is not None else inf.budget
+    total = budget if budget is not None else inf.budget
+    cap = total - inf.population_size * inf.moves  # the moves after the last generation come out of it
+    if inf.moves and cap < inf.population_size:
+        raise BudgetTooSmall(
+            f"a budget of {total:,} simulations leaves {max(cap, 0):,} for ABC after the "
+            f"{inf.moves} moves of {inf.population_size} particles ({inf.population_size * inf.moves:,} "
+            "simulations); raise --budget (or inference.budget), or lower inference.moves"
+        )
     sampler = SeededSampler(spec.seed, jobs, backend, inf.batch, on_done, budget=cap)
     likelihood = inf.acceptance == "likelihood"
     if likelihood:

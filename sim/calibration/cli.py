@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         metavar="SIMULATIONS",
-        help="hard cap on the ABC simulations of this command (a resume starts a new count)",
+        help="hard cap on the simulations of this command, ABC and moves (a resume starts a new count)",
     )
     c.add_argument("--out", default=None, help="new or empty folder (default: results/<name>-<time>)")
     c.add_argument(
@@ -206,7 +206,7 @@ def _run(args: argparse.Namespace, cal, sim, folder: Path):
 
 
 def _summary(cal, out, folder: Path) -> None:
-    from sim.calibration.report import final_state
+    from sim.calibration.report import final_state, moves_state
 
     level = cal.spec.predictive.level
     abc = out.abc
@@ -217,6 +217,8 @@ def _summary(cal, out, folder: Path) -> None:
     )
     if abc.get("acceptance") == "likelihood":
         print(f"  {final_state(abc)}")
+    if moved := moves_state(abc):
+        print(f"  {moved}")
     for r in out.parameters.itertuples(index=False):
         truth = (
             "" if r.covered is None else f"  (truth {r.truth:.4g}, {'covered' if r.covered else 'MISSED'})"

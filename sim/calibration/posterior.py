@@ -10,6 +10,8 @@ log scale for log priors) show ridges: two parameters the data trade against eac
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyabc
@@ -22,16 +24,21 @@ RIDGE = 0.7  # |correlation| at or above which two parameters form a ridge
 LOG_PRIORS = ("loguniform", "lognormal")
 
 
-def prior_quantiles(prior: Prior, qs: tuple[float, ...]) -> tuple[float, ...]:
-    """Quantiles of a prior (closed forms; the same distributions pyabc samples)."""
+def prior_dist(prior: Prior) -> Any:
+    """The prior as a frozen scipy.stats distribution (the same ones pyabc samples)."""
     from scipy import stats
 
-    dist = {
+    return {
         "uniform": lambda: stats.uniform(prior.low, prior.high - prior.low),
         "loguniform": lambda: stats.loguniform(prior.low, prior.high),
         "normal": lambda: stats.norm(prior.mean, prior.sd),
         "lognormal": lambda: stats.lognorm(prior.sigma, 0.0, prior.median),
     }[prior.dist]()
+
+
+def prior_quantiles(prior: Prior, qs: tuple[float, ...]) -> tuple[float, ...]:
+    """Quantiles of a prior."""
+    dist = prior_dist(prior)
     return tuple(float(dist.ppf(q)) for q in qs)
 
 
@@ -116,6 +123,12 @@ def effective_sample_size(weights: np.ndarray) -> float:
     return float(w.sum() ** 2 / np.square(w).sum())
 
 
+def distinct_particles(sample: pd.DataFrame, spec: CalibrationSpec) -> int:
+    """Distinct parameter sets in the sample: after resample-move, particles a move never
+    left are copies, and equal weights alone would hide it."""
+    return len(sample[[p.name for p in spec.fitted]].drop_duplicates())
+
+
 MAX_RIDGES = 5  # strongest ridges spelled out; the rest are counted
 
 
@@ -123,15 +136,23 @@ def identifiability_lines(
     table: pd.DataFrame, corr: pd.DataFrame, sample: pd.DataFrame | None = None
 ) -> list[str]:
     """Plain-language warnings: a posterior resting on few particles (``sample``'s
-    weights), weakly identified parameters and ridges."""
+    weights, or copies of a few), weakly identified parameters and ridges."""
     out = []
     if sample is not None:
         ess, n = effective_sample_size(sample["weight"]), len(sample)
+        values = sample.drop(columns=["generation", "particle", "weight"], errors="ignore")
+        distinct = len(values.drop_duplicates())
         if ess < FEW_PARTICLES * n:
             out.append(
                 f"the posterior rests on {ess:.1f} effective particles of {n} (a few carry most of the "
                 "weight): its intervals are too narrow and its correlations unreliable; raise "
-                "inference.population_size"
+                "inference.population_size, or under likelihood acceptance set inference.moves"
+            )
+        elif distinct < FEW_PARTICLES * n:
+            out.append(
+                f"the posterior's {n} particles sit on {distinct} distinct points (the moves left most "
+                "where resampling put them): its intervals are too narrow and its correlations "
+                "unreliable; raise inference.moves"
             )
     out += [
         f"{r.parameter}: posterior {r.width_ratio:.0%} as wide as its prior: the data barely inform it"

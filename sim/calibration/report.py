@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.report.html import embed_png
@@ -33,6 +34,20 @@ def final_state(abc: dict) -> str:
     return f"final temperature {t:.3g} (stopped tempered: wider than the posterior; raise the budget)"
 
 
+def moves_state(abc: dict) -> str | None:
+    """What the resample-move step did, or None without moves."""
+    moves = abc.get("moves")
+    if not moves:
+        return None
+    rates = moves["acceptance"]
+    return (
+        f"then {moves['steps']} Metropolis-Hastings moves of every particle at temperature "
+        f"{moves['temperature']:.3g} ({moves['simulations']:,} simulations; acceptance {np.mean(rates):.0%}, "
+        f"{min(rates):.0%}-{max(rates):.0%} per move): {moves['distinct']} distinct particles of "
+        f"{abc['particles']}, equally weighted"
+    )
+
+
 def write_report(
     folder: Path,
     manifest: dict,
@@ -52,7 +67,9 @@ def write_report(
         f"<p>{html.escape(spec['description'])}</p>",
         f"<p class='note'>scenario {html.escape(str(manifest['scenario_file']))}; data "
         f"{html.escape(str(manifest['data_file']))}; ABC-SMC (pyabc) with {abc['generations']} generations, "
-        f"{abc['simulations']:,} simulations, {html.escape(final_state(abc))}; seed {spec['seed']}; "
+        f"{abc['simulations']:,} simulations, {html.escape(final_state(abc))}; "
+        + (f"{html.escape(moved)}; " if (moved := moves_state(abc)) else "")
+        + f"seed {spec['seed']}; "
         f"git {html.escape(manifest['git_revision'])}</p>",
         f"<h2>Posterior parameters (median, {level:.0%} credible interval)</h2>",
         _table(parameters),
@@ -76,8 +93,8 @@ def write_report(
         if abc.get("acceptance") != "likelihood"
         else "<h2>Likelihood temperature by generation</h2>",
         embed_png(plots["epsilons"]),
-        "<p class='note'>files: posterior.parquet (weighted sample), parameters.csv, correlations.csv, "
-        "predictive.parquet, "
+        "<p class='note'>files: posterior.parquet (weighted sample, or moved particles), parameters.csv, "
+        "correlations.csv, predictive.parquet, "
         "bands.csv, coverage.csv, calibrated_scenario.toml, abc.db (pyabc history; resumable), "
         "manifest.json.</p>",
         "</body></html>",

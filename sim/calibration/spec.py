@@ -218,6 +218,13 @@ class Inference(Strict):
         "likelihood of the data, tempered down to 1 (pyabc's stochastic acceptor, Wilkinson 2013), so "
         "the fitted dispersion measures how far the data scatter around the model (docs/calibration.md)",
     )
+    moves: int = Field(
+        0, ge=0, le=1000,
+        description="likelihood acceptance: after the last generation, resample its particles and move "
+        "each this many times with a Metropolis-Hastings kernel that keeps the posterior (resample-move), "
+        "so a posterior whose weights sit on a few particles spreads along its ridges; costs "
+        "population_size simulations per move, counted in the budget (docs/calibration.md)",
+    )  # fmt: skip
     batch: int | None = Field(None, ge=1, description="evaluations per parallel round (default 4x jobs)")
 
 
@@ -260,6 +267,16 @@ class CalibrationSpec(Strict):
             raise ValueError(
                 "inference.acceptance = 'likelihood' needs an observation model: "
                 "set observation.noise to 'negbin' (counts) or 'lognormal' (amounts)"
+            )
+        if self.inference.moves and self.inference.acceptance != "likelihood":
+            raise ValueError(
+                "inference.moves needs inference.acceptance = 'likelihood' (the moves keep the "
+                "likelihood's posterior; a distance has no density to move on)"
+            )
+        if self.inference.population_size * self.inference.moves >= self.inference.budget:
+            raise ValueError(
+                f"inference.budget ({self.inference.budget:,}) must exceed population_size x moves "
+                f"({self.inference.population_size * self.inference.moves:,}): the moves count in the budget"
             )
         if self.observation.noise != "none" and DISPERSION in {p.name for p in self.parameters}:
             raise ValueError(f"parameters: the name {DISPERSION!r} is taken by the observation noise")

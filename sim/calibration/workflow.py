@@ -12,9 +12,11 @@ import pyabc
 
 from sim.calibration.abcsmc import run_abc
 from sim.calibration.data import load_observed
+from sim.calibration.moves import rejuvenate
 from sim.calibration.plots import all_plots
 from sim.calibration.posterior import (
     correlations,
+    distinct_particles,
     effective_sample_size,
     identifiability_lines,
     parameter_table,
@@ -74,6 +76,12 @@ def check_summary(sim: Simulator) -> list[str]:
             else f"distance {spec.distance}"
             + (" (auto)" if spec.inference.distance == "auto" else "")
             + (f", scale {scale:g}" if scale else "")
+        )
+        + (
+            f"; then {spec.inference.moves} moves of every particle "
+            f"({spec.inference.population_size * spec.inference.moves:,} simulations, inside the budget)"
+            if spec.inference.moves
+            else ""
         ),
     ]
     return lines
@@ -103,7 +111,11 @@ def calibrate(
     history = run_abc(
         sim, folder / "abc.db", jobs=jobs, backend=backend, budget=budget, on_done=on_simulation, stats=stats
     )
-    sample = posterior_sample(history)
+    moves = None
+    if spec.inference.moves:
+        sample, moves = rejuvenate(sim, history, jobs=jobs, backend=backend, on_done=on_simulation)
+    else:
+        sample = posterior_sample(history)
     table = parameter_table(sample, spec, level)
     corr = correlations(sample, spec)
     warnings = identifiability_lines(table, corr, sample)
@@ -136,17 +148,21 @@ def calibrate(
             "sampler": "SeedSequence(root, spawn_key=(1, t + 1, j)) for evaluation j of generation t",
             "model": "SeedSequence(root, spawn_key=(0, *float64 bits of the parameters)), + (k,) per period",
             "predictive": "SeedSequence(root, spawn_key=(2, 1, draw)); resampling (2, 0)",
+            "moves": "SeedSequence(root, spawn_key=(3, 0)) resampling, (3, step) proposals and accept draws",
         },
         "abc": {
             "generations": int(history.max_t + 1),
             "acceptance": spec.inference.acceptance,
             "distance": spec.distance if spec.inference.acceptance == "distance" else None,
-            "simulations": int(history.total_nr_simulations),
-            "simulations_this_run": int(stats["simulations_run"]),
+            "simulations": int(history.total_nr_simulations) + (moves["simulations"] if moves else 0),
+            "simulations_this_run": int(stats["simulations_run"]) + (moves["simulations"] if moves else 0),
             "stopped_by_budget": bool(stats["stopped_by_budget"]),
             "epsilon": float(pops["epsilon"].iloc[-1]),
             "epsilons": [float(e) for e in pops["epsilon"]],
             "effective_particles": effective_sample_size(sample["weight"]),
+            "particles": len(sample),
+            "distinct_particles": distinct_particles(sample, spec),
+            "moves": moves,
         },
         **provenance(),
         "spec": spec.model_dump(mode="json"),

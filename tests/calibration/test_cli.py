@@ -80,6 +80,29 @@ def test_likelihood_run_reports_its_temperature(make_spec, good_rows, tmp_path, 
     assert "Likelihood temperature by generation" in (out / "report.html").read_text()
 
 
+def test_moves_are_reported_and_counted_in_the_budget(make_spec, good_rows, tmp_path, capsys):
+    out = tmp_path / "out"
+    tiny = ["--set", "inference.population_size=10", "--set", "inference.generations=2"]
+    tiny += ["--set", "predictive.draws=5", "--set", "inference.moves=2"]
+    args = ["calibrate", str(make_spec(good_rows)), *LIKELIHOOD, *tiny]
+    assert main([*args, "--check"]) == 0
+    assert "then 2 moves of every particle (20 simulations, inside the budget)" in capsys.readouterr().out
+    assert main([*args, "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "then 2 Metropolis-Hastings moves of every particle at temperature" in said
+    assert "distinct particles of 10, equally weighted" in said
+    assert "Metropolis-Hastings moves" in (out / "report.html").read_text()
+    # the budget leaves ABC less than one generation: refused before anything runs
+    assert main([*args, "--budget", "25", "--out", str(tmp_path / "small")]) == 2
+    assert "leaves 5 for ABC after the 2 moves of 10 particles" in capsys.readouterr().err
+    assert not (tmp_path / "small").exists()
+
+
+def test_moves_need_the_likelihood(make_spec, good_rows, capsys):
+    assert main(["calibrate", str(make_spec(good_rows)), "--check", "--set", "inference.moves=3"]) == 2
+    assert "inference.moves needs inference.acceptance = 'likelihood'" in capsys.readouterr().err
+
+
 def test_final_state_reads_a_temperature():
     assert final_state({"acceptance": "distance", "epsilon": 0.25}) == "final epsilon 0.25"
     posterior = final_state({"acceptance": "likelihood", "epsilon": 1.0})
