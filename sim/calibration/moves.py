@@ -138,6 +138,9 @@ def move(
     pick = systematic_resample(weights, n, rng)
     fallback = space.to_u(particles)
     u, ll = fallback[pick], np.asarray(loglik, dtype=float)[pick]
+    theta = np.asarray(particles, dtype=float)[
+        pick
+    ]  # kept exact: exp(log x) can differ from x in the last bit
     log_target = space.log_prior(u) + ll / temperature
     scale, rates, simulations = 2.38 / np.sqrt(d), [], 0
     for step in range(1, steps + 1):
@@ -153,6 +156,7 @@ def move(
         new_target = np.where(inside, prior_new + ll_new / temperature, -np.inf)
         ok = accepted(log_target, new_target, uniforms)
         u[ok], ll[ok], log_target[ok] = proposal[ok], ll_new[ok], new_target[ok]
+        theta[ok] = space.to_theta(proposal[ok])
         rates.append(float(ok.mean()))
         scale = rescaled(scale, rates[-1])
         if on_step is not None:
@@ -161,10 +165,10 @@ def move(
         "steps": steps,
         "temperature": float(temperature),
         "acceptance": rates,
-        "distinct": len(np.unique(u, axis=0)),
+        "distinct": len(np.unique(theta, axis=0)),
         "simulations": simulations,
     }
-    return space.to_theta(u), stats
+    return theta, stats
 
 
 def _logliks(model: Callable, kernel: Callable, x0: dict, batch: list[dict[str, float]]) -> list[float]:

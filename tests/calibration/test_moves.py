@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.calibration.abcsmc import CalibrationModel, ObservationKernel, observed_statistics, run_abc
 from sim.calibration.data import load_observed
 from sim.calibration.moves import (
     Space,
     accepted,
+    last_generation,
     move,
     proposal_factor,
     rescaled,
@@ -135,6 +137,9 @@ def test_the_same_root_gives_the_same_chains(make_spec, good_rows):
     b = move(space, start, w, ll, loglik, temperature=1.0, steps=5, root=11)
     np.testing.assert_array_equal(a[0], b[0])
     assert a[1] == b[1]
+    # unmoved, a particle keeps its exact values (its simulation's seed comes from their bits)
+    still, _ = move(space, start, w, ll, loglik, temperature=1.0, steps=0, root=11)
+    assert all(any((row == s).all() for s in start) for row in still)
 
 
 def test_a_calibration_with_moves(make_spec, good_rows, tmp_path):
@@ -158,3 +163,27 @@ def test_a_calibration_with_moves(make_spec, good_rows, tmp_path):
     assert moves["steps"] == 3 and len(moves["acceptance"]) == 3 and 0 < moves["simulations"] <= 30
     assert abc["distinct_particles"] == moves["distinct"]
     assert abc["simulations_this_run"] <= 200
+
+
+def test_the_stored_log_likelihoods_are_the_kernels(make_spec, good_rows, tmp_path):
+    """The moves start from pyabc's stored ``distance`` of each particle: under the
+    stochastic acceptor it must be the observation model's log-likelihood of that
+    particle's own simulation (what a move compares a proposal with)."""
+    tiny = [
+        "inference.population_size=10", "inference.generations=2",
+        "observation.noise=negbin", "inference.acceptance=likelihood",
+    ]  # fmt: skip
+    cal = load_calibration(make_spec(good_rows), tiny)
+    sim = Simulator(cal, load_observed(cal))
+    history = run_abc(sim, tmp_path / "abc.db")
+    space = Space(cal.spec)
+    theta, weights, loglik = last_generation(history, space.names)
+    assert weights.sum() == pytest.approx(1.0) and theta.shape == (10, 3)
+    model, kernel, x0 = (
+        CalibrationModel(sim, cal.spec.seed),
+        ObservationKernel("negbin"),
+        observed_statistics(sim),
+    )
+    for values, stored in zip(theta[:3], loglik[:3], strict=True):
+        row = dict(zip(space.names, map(float, values), strict=True))  # exact bits: the model's seed
+        assert kernel(model(row), x0, par=row) == pytest.approx(stored, rel=1e-12)
