@@ -146,6 +146,13 @@ def observed_statistics(simulator: Simulator) -> dict[str, np.ndarray]:
     return {c: statistic(observed[c].to_numpy(dtype=float)[fit], scale[c], log) for c in simulator.columns}
 
 
+def split(items: list, parts: int) -> list[list]:
+    """``items`` cut into at most ``parts`` consecutive chunks of equal size (the last
+    shorter), one per worker; concatenated, the chunks' results keep the items' order."""
+    size = -(-len(items) // parts)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def _evaluate(simulate_one: Callable, seeds: list[np.random.SeedSequence]) -> list:
     watch_parent()  # a worker whose driving process died exits (sim.lifeline)
     state = np.random.get_state()
@@ -196,8 +203,7 @@ class SeededSampler(Sampler):
     def _round(self, parallel: Parallel | None, simulate_one: Callable, seeds: list) -> list:
         if parallel is None:
             return _evaluate(simulate_one, seeds)
-        size = -(-len(seeds) // self.jobs)
-        chunks = [seeds[i : i + size] for i in range(0, len(seeds), size)]
+        chunks = split(seeds, self.jobs)
         return [p for part in parallel(delayed(_evaluate)(simulate_one, c) for c in chunks) for p in part]
 
     def sample_until_n_accepted(
@@ -263,11 +269,11 @@ def run_abc(
     inf = spec.inference
     priors = pyabc.Distribution(**{p.name: prior_rv(p.prior) for p in spec.fitted})
     total = budget if budget is not None else inf.budget
-    cap = total - inf.population_size * inf.moves  # the moves after the last generation come out of it
+    cap = total - inf.move_simulations  # the moves after the last generation come out of it
     if inf.moves and cap < inf.population_size:
         raise BudgetTooSmall(
             f"a budget of {total:,} simulations leaves {max(cap, 0):,} for ABC after the "
-            f"{inf.moves} moves of {inf.population_size} particles ({inf.population_size * inf.moves:,} "
+            f"{inf.moves} moves of {inf.population_size} particles ({inf.move_simulations:,} "
             "simulations); raise --budget (or inference.budget), or lower inference.moves"
         )
     sampler = SeededSampler(spec.seed, jobs, backend, inf.batch, on_done, budget=cap)

@@ -39,7 +39,7 @@ import pandas as pd
 import pyabc
 from joblib import Parallel, delayed
 
-from sim.calibration.abcsmc import CalibrationModel, ObservationKernel, observed_statistics
+from sim.calibration.abcsmc import CalibrationModel, ObservationKernel, observed_statistics, split
 from sim.calibration.posterior import LOG_PRIORS, prior_dist
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec
@@ -138,9 +138,9 @@ def move(
     pick = systematic_resample(weights, n, rng)
     fallback = space.to_u(particles)
     u, ll = fallback[pick], np.asarray(loglik, dtype=float)[pick]
-    theta = np.asarray(particles, dtype=float)[
-        pick
-    ]  # kept exact: exp(log x) can differ from x in the last bit
+    # kept beside u, exact: exp(log x) can differ from x in the last bit, and a simulation's
+    # seed comes from the bits
+    theta = np.asarray(particles, dtype=float)[pick]
     log_target = space.log_prior(u) + ll / temperature
     scale, rates, simulations = 2.38 / np.sqrt(d), [], 0
     for step in range(1, steps + 1):
@@ -185,10 +185,8 @@ def parallel_log_likelihood(
         batch = list(batch)
         if jobs <= 1:
             return np.array(_logliks(model, kernel, x0, batch))
-        size = -(-len(batch) // jobs)
-        chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
         with lifeline(backend):
-            tasks = (delayed(_logliks)(model, kernel, x0, c) for c in chunks)
+            tasks = (delayed(_logliks)(model, kernel, x0, c) for c in split(batch, jobs))
             parts = Parallel(n_jobs=jobs, backend=backend)(tasks)
         return np.array([x for part in parts for x in part])
 

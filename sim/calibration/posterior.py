@@ -123,10 +123,11 @@ def effective_sample_size(weights: np.ndarray) -> float:
     return float(w.sum() ** 2 / np.square(w).sum())
 
 
-def distinct_particles(sample: pd.DataFrame, spec: CalibrationSpec) -> int:
-    """Distinct parameter sets in the sample: after resample-move, particles a move never
-    left are copies, and equal weights alone would hide it."""
-    return len(sample[[p.name for p in spec.fitted]].drop_duplicates())
+def distinct_particles(sample: pd.DataFrame) -> int:
+    """Distinct parameter sets in a sample laid out as :func:`posterior_sample`: after
+    resample-move, particles a move never left are copies, and equal weights alone would
+    hide it."""
+    return len(sample.drop(columns=["generation", "particle", "weight"], errors="ignore").drop_duplicates())
 
 
 MAX_RIDGES = 5  # strongest ridges spelled out; the rest are counted
@@ -140,8 +141,7 @@ def identifiability_lines(
     out = []
     if sample is not None:
         ess, n = effective_sample_size(sample["weight"]), len(sample)
-        values = sample.drop(columns=["generation", "particle", "weight"], errors="ignore")
-        distinct = len(values.drop_duplicates())
+        distinct = distinct_particles(sample)
         if ess < FEW_PARTICLES * n:
             out.append(
                 f"the posterior rests on {ess:.1f} effective particles of {n} (a few carry most of the "

@@ -227,6 +227,11 @@ class Inference(Strict):
     )  # fmt: skip
     batch: int | None = Field(None, ge=1, description="evaluations per parallel round (default 4x jobs)")
 
+    @property
+    def move_simulations(self) -> int:
+        """Simulations the moves cost: one per particle and move."""
+        return self.population_size * self.moves
+
 
 class Predictive(Strict):
     draws: int = Field(100, ge=2, le=10_000, description="posterior draws simulated for the bands")
@@ -273,10 +278,10 @@ class CalibrationSpec(Strict):
                 "inference.moves needs inference.acceptance = 'likelihood' (the moves keep the "
                 "likelihood's posterior; a distance has no density to move on)"
             )
-        if self.inference.population_size * self.inference.moves >= self.inference.budget:
+        if self.inference.move_simulations >= self.inference.budget:
             raise ValueError(
                 f"inference.budget ({self.inference.budget:,}) must exceed population_size x moves "
-                f"({self.inference.population_size * self.inference.moves:,}): the moves count in the budget"
+                f"({self.inference.move_simulations:,}): the moves count in the budget"
             )
         if self.observation.noise != "none" and DISPERSION in {p.name for p in self.parameters}:
             raise ValueError(f"parameters: the name {DISPERSION!r} is taken by the observation noise")

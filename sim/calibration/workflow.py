@@ -79,7 +79,7 @@ def check_summary(sim: Simulator) -> list[str]:
         )
         + (
             f"; then {spec.inference.moves} moves of every particle "
-            f"({spec.inference.population_size * spec.inference.moves:,} simulations, inside the budget)"
+            f"({spec.inference.move_simulations:,} simulations, inside the budget)"
             if spec.inference.moves
             else ""
         ),
@@ -161,7 +161,7 @@ def calibrate(
             "epsilons": [float(e) for e in pops["epsilon"]],
             "effective_particles": effective_sample_size(sample["weight"]),
             "particles": len(sample),
-            "distinct_particles": distinct_particles(sample, spec),
+            "distinct_particles": distinct_particles(sample),
             "moves": moves,
         },
         **provenance(),
